@@ -1,0 +1,112 @@
+//! The frame of every page: header with its mobile menu, and footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Links shown in the header (and repeated in the footer, so they work before the menu script has loaded).
+const NAV_LINKS: [(&str, &str); 3] = [
+    ("/#how-it-works", "How it works"),
+    ("/#for-guests", "For guests"),
+    ("/#surprise", "Keeping the surprise"),
+];
+
+/// The site header. On small screens the links fold into a menu behind a button.
+#[component]
+pub fn Header() -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    let toggle = move |_| set_menu_open.update(|open| *open = !*open);
+    let close = move |_| set_menu_open.set(false);
+
+    view! {
+        <header class="sticky top-0 z-40 border-b border-stone-200 bg-white/95 backdrop-blur">
+            <div class="mx-auto flex h-14 max-w-5xl items-center justify-between px-4">
+                <A href="/" attr:class="flex items-center gap-2 rounded text-lg font-bold text-rose-700">
+                    <img src="/favicon.svg" alt="" width="28" height="28" />
+                    "Ewelists"
+                </A>
+                <nav aria-label="Main" class="hidden md:block">
+                    <ul class="flex gap-6 text-sm font-medium">
+                        {NAV_LINKS
+                            .iter()
+                            .map(|(href, label)| {
+                                view! {
+                                    <li>
+                                        <a href=*href class="rounded py-2 text-stone-700 hover:text-rose-700">
+                                            {*label}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+                <button
+                    id="menu-button"
+                    type="button"
+                    class="inline-flex h-11 min-w-11 items-center justify-center gap-2 rounded-lg px-3 text-sm font-medium text-stone-700 hover:bg-stone-100 md:hidden"
+                    aria-controls="mobile-menu"
+                    aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                    on:click=toggle
+                >
+                    <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="none" stroke="currentColor" stroke-width="2">
+                        <path d="M4 7h16M4 12h16M4 17h16" stroke-linecap="round" />
+                    </svg>
+                    "Menu"
+                </button>
+            </div>
+            <nav
+                id="mobile-menu"
+                aria-label="Main"
+                class="border-t border-stone-200 bg-white md:hidden"
+                hidden=move || !menu_open.get()
+            >
+                <ul class="mx-auto max-w-5xl px-2 py-2">
+                    {NAV_LINKS
+                        .iter()
+                        .map(|(href, label)| {
+                            view! {
+                                <li>
+                                    <a
+                                        href=*href
+                                        class="flex min-h-11 items-center rounded-lg px-3 text-base text-stone-800 hover:bg-stone-100"
+                                        on:click=close
+                                    >
+                                        {*label}
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </header>
+    }
+}
+
+/// The site footer.
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="border-t border-stone-200 bg-white">
+            <div class="mx-auto flex max-w-5xl flex-col gap-4 px-4 py-6 text-sm text-stone-600 sm:flex-row sm:items-center sm:justify-between">
+                <p>"Ewelists: gift lists for life's big moments."</p>
+                <nav aria-label="Footer">
+                    <ul class="flex flex-wrap gap-x-4 gap-y-1">
+                        {NAV_LINKS
+                            .iter()
+                            .map(|(href, label)| {
+                                view! {
+                                    <li>
+                                        <a href=*href class="inline-flex min-h-11 items-center hover:text-rose-700">
+                                            {*label}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,84 @@
+//! Ewelists' user interface: the HTML shell, the router, pages and components.
+//!
+//! Everything here renders on the server (feature `ssr`) and hydrates in the browser
+//! (feature `hydrate`). Server and browser must build the same tree, so nothing in a view
+//! may depend on which side it runs on, except through effects (which run in the browser only).
+
+pub mod components;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::{Footer, Header};
+use crate::pages::{error::ErrorPage, home::HomePage, not_found::NotFound};
+
+/// The document around the app: rendered once per request on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#be3455" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-dvh bg-stone-50 text-stone-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout, routes and the error boundary around every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Set once the WebAssembly has taken over the page; end-to-end tests wait for it.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+
+    view! {
+        <Stylesheet id="ewelists" href="/pkg/ewelists.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Ewelists".to_owned() } else { format!("{page} · Ewelists") }
+        } />
+        <Meta
+            name="description"
+            content="Gift lists for baby showers, birthdays, Christmas and christenings: add gifts from any shop, share one link, and guests reserve without an account."
+        />
+        <Router>
+            <div
+                id="app"
+                class="flex min-h-dvh flex-col"
+                data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+            >
+                <a
+                    href="#main"
+                    class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+                >
+                    "Skip to content"
+                </a>
+                <Header />
+                <main id="main" class="flex-1">
+                    <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
+                        <Routes fallback=NotFound>
+                            <Route path=path!("") view=HomePage />
+                        </Routes>
+                    </ErrorBoundary>
+                </main>
+                <Footer />
+            </div>
+        </Router>
+    }
+}

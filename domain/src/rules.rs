@@ -1,0 +1,854 @@
+//! The rules for reserving gifts and changing lists, as pure functions.
+//!
+//! Each function takes the current state (and `now`) and returns the new state or a
+//! [`RuleError`] whose message can be shown to the person as it is. The caller loads the
+//! state, calls the rule and writes what it returns (conditionally, so that two guests
+//! racing for the last item cannot both win). Nothing here reads a clock or a database.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::email::Email;
+use crate::gift::Gift;
+use crate::ids::{ReservationToken, UserId};
+use crate::list::GiftList;
+use crate::quantity::Quantity;
+use crate::reservation::{Reservation, ReservationState};
+use crate::text::PersonName;
+
+/// Most gifts on one list.
+pub const MAX_GIFTS_PER_LIST: usize = 500;
+
+/// Why a rule refused a change, in words for the person who asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum RuleError {
+    #[error("This list has been closed, so nothing more can be reserved or added.")]
+    ListClosed,
+    #[error("This gift is not on this list.")]
+    GiftNotOnList,
+    #[error("This reservation is not for this gift.")]
+    ReservationMismatch,
+    #[error("You can reserve at most {max} of one gift.")]
+    QuantityTooLarge { max: u32 },
+    #[error("Sorry, someone has just reserved the last one.")]
+    NoneLeft,
+    #[error("{}", only_left(*remaining))]
+    NotEnoughLeft { remaining: u32 },
+    #[error("{}", not_active(*state))]
+    ReservationNotActive { state: ReservationState },
+    #[error(
+        "Guests have already reserved or bought {committed} of this gift, \
+         so you can't ask for fewer than {committed}."
+    )]
+    BelowCommitted { committed: u32 },
+    #[error(
+        "This gift can't be removed because guests have reserved ({reserved}) \
+         or bought ({bought}) some of it."
+    )]
+    GiftHasReservations { reserved: u32, bought: u32 },
+    #[error("This link is already on the list.")]
+    DuplicateGift,
+    #[error("This gift is already on the list.")]
+    GiftAlreadyOnList,
+    #[error("A list can have at most {max} gifts.")]
+    TooManyGifts { max: usize },
+}
+
+fn only_left(remaining: u32) -> String {
+    match remaining {
+        0 => "Sorry, someone has just reserved the last one.".to_owned(),
+        1 => "Only 1 is still available.".to_owned(),
+        n => format!("Only {n} are still available."),
+    }
+}
+
+fn not_active(state: ReservationState) -> &'static str {
+    match state {
+        ReservationState::Bought => "This gift has already been marked as bought.",
+        ReservationState::Cancelled => "This reservation was cancelled.",
+        ReservationState::Reserved => "This reservation is still active.",
+    }
+}
+
+/// What a guest asks for when reserving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReserveRequest {
+    pub guest_name: PersonName,
+    pub email: Email,
+    pub quantity: Quantity,
+    /// Set when the guest is signed in.
+    pub user_id: Option<UserId>,
+}
+
+/// The result of [`reserve`]: the gift and reservation to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReserveOutcome {
+    pub gift: Gift,
+    pub reservation: Reservation,
+    /// `false` when the guest's existing reservation was increased instead.
+    pub created: bool,
+}
+
+/// Reserves `req.quantity` of `gift` for a guest.
+///
+/// `existing_active` is the guest's active reservation of this gift (same mailbox), if the
+/// caller found one: it is then increased and keeps its key, so each mailbox holds at most
+/// one active reservation per gift. Otherwise a new reservation keyed by `new_token` is made.
+pub fn reserve(
+    list: &GiftList,
+    gift: &Gift,
+    existing_active: Option<&Reservation>,
+    req: ReserveRequest,
+    new_token: &ReservationToken,
+    now: OffsetDateTime,
+) -> Result<ReserveOutcome, RuleError> {
+    if gift.list_id != list.id {
+        return Err(RuleError::GiftNotOnList);
+    }
+    if !list.is_open() {
+        return Err(RuleError::ListClosed);
+    }
+    let (reservation, created) = match existing_active {
+        Some(existing) => {
+            let same = existing.gift_id == gift.id
+                && existing.key.list_id == list.id
+                && existing.is_active()
+                && existing.email.same_mailbox(&req.email);
+            if !same {
+                return Err(RuleError::ReservationMismatch);
+            }
+            ensure_available(gift, req.quantity.get())?;
+            let total = existing
+                .quantity
+                .checked_add(req.quantity)
+                .ok_or(RuleError::QuantityTooLarge { max: Quantity::MAX })?;
+            let mut reservation = existing.clone();
+            reservation.quantity = total;
+            reservation.guest_name = req.guest_name;
+            reservation.user_id = req.user_id.or(reservation.user_id);
+            reservation.updated_at = now;
+            (reservation, false)
+        }
+        None => {
+            if new_token.list_id() != list.id {
+                return Err(RuleError::ReservationMismatch);
+            }
+            ensure_available(gift, req.quantity.get())?;
+            let reservation = Reservation {
+                key: new_token.key(),
+                gift_id: gift.id,
+                guest_name: req.guest_name,
+                email: req.email,
+                quantity: req.quantity,
+                state: ReservationState::Reserved,
+                user_id: req.user_id,
+                created_at: now,
+                updated_at: now,
+            };
+            (reservation, true)
+        }
+    };
+    let mut gift = gift.clone();
+    gift.reserved = gift.reserved.saturating_add(req.quantity.get());
+    gift.updated_at = now;
+    Ok(ReserveOutcome {
+        gift,
+        reservation,
+        created,
+    })
+}
+
+/// Changes how many an active reservation holds. Increases need enough left and an open
+/// list; decreases are always allowed; the same quantity changes nothing.
+pub fn change_quantity(
+    list: &GiftList,
+    gift: &Gift,
+    reservation: &Reservation,
+    new_quantity: Quantity,
+    now: OffsetDateTime,
+) -> Result<(Gift, Reservation), RuleError> {
+    if gift.list_id != list.id {
+        return Err(RuleError::GiftNotOnList);
+    }
+    ensure_belongs(gift, reservation)?;
+    ensure_active(reservation)?;
+    let current = reservation.quantity.get();
+    let wanted = new_quantity.get();
+    let mut gift = gift.clone();
+    if wanted > current {
+        if !list.is_open() {
+            return Err(RuleError::ListClosed);
+        }
+        let remaining = gift.remaining();
+        let delta = wanted.saturating_sub(current);
+        if delta > remaining {
+            return Err(RuleError::NotEnoughLeft {
+                remaining: remaining.saturating_add(current),
+            });
+        }
+        gift.reserved = gift.reserved.saturating_add(delta);
+    } else if wanted < current {
+        gift.reserved = gift.reserved.saturating_sub(current.saturating_sub(wanted));
+    } else {
+        return Ok((gift, reservation.clone()));
+    }
+    gift.updated_at = now;
+    let mut reservation = reservation.clone();
+    reservation.quantity = new_quantity;
+    reservation.updated_at = now;
+    Ok((gift, reservation))
+}
+
+/// Cancels an active reservation, giving its items back. Allowed on closed lists.
+pub fn cancel(
+    gift: &Gift,
+    reservation: &Reservation,
+    now: OffsetDateTime,
+) -> Result<(Gift, Reservation), RuleError> {
+    settle(gift, reservation, ReservationState::Cancelled, now)
+}
+
+/// Marks an active reservation as bought. Allowed on closed lists.
+pub fn confirm_purchase(
+    gift: &Gift,
+    reservation: &Reservation,
+    now: OffsetDateTime,
+) -> Result<(Gift, Reservation), RuleError> {
+    settle(gift, reservation, ReservationState::Bought, now)
+}
+
+/// Moves an active reservation to a final state and its items out of `reserved`.
+fn settle(
+    gift: &Gift,
+    reservation: &Reservation,
+    state: ReservationState,
+    now: OffsetDateTime,
+) -> Result<(Gift, Reservation), RuleError> {
+    ensure_belongs(gift, reservation)?;
+    ensure_active(reservation)?;
+    let quantity = reservation.quantity.get();
+    let mut gift = gift.clone();
+    gift.reserved = gift.reserved.saturating_sub(quantity);
+    if state == ReservationState::Bought {
+        gift.bought = gift.bought.saturating_add(quantity);
+    }
+    gift.updated_at = now;
+    let mut reservation = reservation.clone();
+    reservation.state = state;
+    reservation.updated_at = now;
+    Ok((gift, reservation))
+}
+
+/// Checks that `gift` may be added to `list`, given the gifts it already has.
+///
+/// `existing` may hold gifts of other lists; only those on `list` count.
+pub fn add_gift(list: &GiftList, existing: &[Gift], gift: &Gift) -> Result<(), RuleError> {
+    if gift.list_id != list.id {
+        return Err(RuleError::GiftNotOnList);
+    }
+    if !list.is_open() {
+        return Err(RuleError::ListClosed);
+    }
+    let on_list: Vec<&Gift> = existing.iter().filter(|g| g.list_id == list.id).collect();
+    if on_list.iter().any(|g| g.id == gift.id) {
+        return Err(RuleError::GiftAlreadyOnList);
+    }
+    if on_list.len() >= MAX_GIFTS_PER_LIST {
+        return Err(RuleError::TooManyGifts {
+            max: MAX_GIFTS_PER_LIST,
+        });
+    }
+    if let Some(url) = gift.normalised_url() {
+        if on_list
+            .iter()
+            .any(|g| g.normalised_url().as_ref() == Some(&url))
+        {
+            return Err(RuleError::DuplicateGift);
+        }
+    }
+    Ok(())
+}
+
+fn ensure_available(gift: &Gift, quantity: u32) -> Result<(), RuleError> {
+    match gift.remaining() {
+        0 => Err(RuleError::NoneLeft),
+        remaining if quantity > remaining => Err(RuleError::NotEnoughLeft { remaining }),
+        _ => Ok(()),
+    }
+}
+
+fn ensure_belongs(gift: &Gift, reservation: &Reservation) -> Result<(), RuleError> {
+    if reservation.gift_id == gift.id && reservation.key.list_id == gift.list_id {
+        Ok(())
+    } else {
+        Err(RuleError::ReservationMismatch)
+    }
+}
+
+fn ensure_active(reservation: &Reservation) -> Result<(), RuleError> {
+    if reservation.is_active() {
+        Ok(())
+    } else {
+        Err(RuleError::ReservationNotActive {
+            state: reservation.state,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gift::tests::{product, sample_gift};
+    use crate::ids::{GiftId, ListId};
+    use crate::list::tests::sample_list;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+    use time::macros::datetime;
+    use time::Duration;
+
+    const NOW: OffsetDateTime = datetime!(2025-03-01 10:00 UTC);
+
+    fn q(n: u32) -> Quantity {
+        Quantity::new(n).unwrap()
+    }
+
+    fn request(email: &str, quantity: u32) -> ReserveRequest {
+        ReserveRequest {
+            guest_name: PersonName::parse("Ann").unwrap(),
+            email: Email::parse(email).unwrap(),
+            quantity: q(quantity),
+            user_id: None,
+        }
+    }
+
+    /// A list with one gift of which `wanted` are wanted.
+    fn setup(wanted: u32) -> (GiftList, Gift) {
+        let list = sample_list();
+        let gift = sample_gift(list.id, wanted);
+        (list, gift)
+    }
+
+    fn reserve_new(list: &GiftList, gift: &Gift, email: &str, n: u32) -> ReserveOutcome {
+        let token = ReservationToken::generate(list.id);
+        reserve(list, gift, None, request(email, n), &token, NOW).unwrap()
+    }
+
+    #[test]
+    fn reserve_creates_a_reservation() {
+        let (list, gift) = setup(3);
+        let token = ReservationToken::generate(list.id);
+        let mut req = request("ann@example.com", 2);
+        let user = UserId::generate();
+        req.user_id = Some(user);
+        let out = reserve(&list, &gift, None, req, &token, NOW).unwrap();
+        assert!(out.created);
+        assert_eq!(out.gift.reserved, 2);
+        assert_eq!(out.gift.remaining(), 1);
+        assert_eq!(out.gift.updated_at, NOW);
+        let r = &out.reservation;
+        assert_eq!(r.key, token.key());
+        assert_eq!(r.gift_id, gift.id);
+        assert_eq!(r.quantity, q(2));
+        assert_eq!(r.state, ReservationState::Reserved);
+        assert_eq!(r.user_id, Some(user));
+        assert_eq!((r.created_at, r.updated_at), (NOW, NOW));
+    }
+
+    #[test]
+    fn reserve_again_by_the_same_mailbox_increases_the_existing_one() {
+        let (list, gift) = setup(5);
+        let first = reserve_new(&list, &gift, "ann.lee@gmail.com", 1);
+        let token = ReservationToken::generate(list.id);
+        let later = NOW + Duration::minutes(5);
+        let out = reserve(
+            &list,
+            &first.gift,
+            Some(&first.reservation),
+            request("annlee+party@googlemail.com", 2),
+            &token,
+            later,
+        )
+        .unwrap();
+        assert!(!out.created);
+        assert_eq!(out.reservation.key, first.reservation.key);
+        assert_eq!(out.reservation.quantity, q(3));
+        assert_eq!(out.reservation.email, first.reservation.email);
+        assert_eq!(out.reservation.created_at, NOW);
+        assert_eq!(out.reservation.updated_at, later);
+        assert_eq!(out.gift.reserved, 3);
+    }
+
+    #[test]
+    fn reserve_refusals() {
+        let (list, gift) = setup(2);
+        let token = ReservationToken::generate(list.id);
+        let go = |list: &GiftList, gift: &Gift, existing, req, token: &ReservationToken| {
+            reserve(list, gift, existing, req, token, NOW).map(|o| o.created)
+        };
+
+        let mut closed = list.clone();
+        closed.close(NOW);
+        assert_eq!(
+            go(&closed, &gift, None, request("a@b.co", 1), &token),
+            Err(RuleError::ListClosed)
+        );
+
+        let elsewhere = sample_gift(ListId::generate(), 2);
+        assert_eq!(
+            go(&list, &elsewhere, None, request("a@b.co", 1), &token),
+            Err(RuleError::GiftNotOnList)
+        );
+
+        let foreign_token = ReservationToken::generate(ListId::generate());
+        assert_eq!(
+            go(&list, &gift, None, request("a@b.co", 1), &foreign_token),
+            Err(RuleError::ReservationMismatch)
+        );
+
+        assert_eq!(
+            go(&list, &gift, None, request("a@b.co", 3), &token),
+            Err(RuleError::NotEnoughLeft { remaining: 2 })
+        );
+
+        let full = reserve_new(&list, &gift, "bob@example.com", 2);
+        assert_eq!(
+            go(&list, &full.gift, None, request("a@b.co", 1), &token),
+            Err(RuleError::NoneLeft)
+        );
+
+        // The existing reservation must be the same guest's, active, on this gift.
+        let ann = reserve_new(&list, &gift, "ann@example.com", 1);
+        assert_eq!(
+            go(
+                &list,
+                &ann.gift,
+                Some(&ann.reservation),
+                request("bob@example.com", 1),
+                &token
+            ),
+            Err(RuleError::ReservationMismatch)
+        );
+        let (_, cancelled) = cancel(&ann.gift, &ann.reservation, NOW).unwrap();
+        assert_eq!(
+            go(
+                &list,
+                &gift,
+                Some(&cancelled),
+                request("ann@example.com", 1),
+                &token
+            ),
+            Err(RuleError::ReservationMismatch)
+        );
+        let other_gift = sample_gift(list.id, 2);
+        assert_eq!(
+            go(
+                &list,
+                &other_gift,
+                Some(&ann.reservation),
+                request("ann@example.com", 1),
+                &token
+            ),
+            Err(RuleError::ReservationMismatch)
+        );
+    }
+
+    #[test]
+    fn reserve_never_exceeds_99_in_one_reservation() {
+        let (list, mut gift) = setup(99);
+        let first = reserve_new(&list, &gift, "ann@example.com", 60);
+        // Inconsistent counters (say, a stale gift) must still not make 120.
+        gift.reserved = 0;
+        let token = ReservationToken::generate(list.id);
+        assert_eq!(
+            reserve(
+                &list,
+                &gift,
+                Some(&first.reservation),
+                request("ann@example.com", 60),
+                &token,
+                NOW
+            )
+            .map(|o| o.created),
+            Err(RuleError::QuantityTooLarge { max: 99 })
+        );
+    }
+
+    #[test]
+    fn change_quantity_up_and_down() {
+        let (list, gift) = setup(5);
+        let ann = reserve_new(&list, &gift, "ann@example.com", 2);
+        let bob = reserve_new(&list, &ann.gift, "bob@example.com", 1);
+        let gift = bob.gift;
+        let later = NOW + Duration::hours(1);
+
+        let (g, r) = change_quantity(&list, &gift, &ann.reservation, q(4), later).unwrap();
+        assert_eq!((g.reserved, r.quantity, r.updated_at), (5, q(4), later));
+
+        assert_eq!(
+            change_quantity(&list, &gift, &ann.reservation, q(5), later),
+            Err(RuleError::NotEnoughLeft { remaining: 4 })
+        );
+
+        let (g, r) = change_quantity(&list, &gift, &ann.reservation, q(1), later).unwrap();
+        assert_eq!((g.reserved, r.quantity), (2, q(1)));
+
+        let same = change_quantity(&list, &gift, &ann.reservation, q(2), later).unwrap();
+        assert_eq!(same, (gift.clone(), ann.reservation.clone()));
+    }
+
+    #[test]
+    fn change_quantity_on_a_closed_list_only_goes_down() {
+        let (mut list, gift) = setup(5);
+        let ann = reserve_new(&list, &gift, "ann@example.com", 2);
+        list.close(NOW);
+        assert_eq!(
+            change_quantity(&list, &ann.gift, &ann.reservation, q(3), NOW),
+            Err(RuleError::ListClosed)
+        );
+        let (g, _) = change_quantity(&list, &ann.gift, &ann.reservation, q(1), NOW).unwrap();
+        assert_eq!(g.reserved, 1);
+    }
+
+    #[test]
+    fn change_quantity_refusals() {
+        let (list, gift) = setup(5);
+        let ann = reserve_new(&list, &gift, "ann@example.com", 2);
+        let (g, bought) = confirm_purchase(&ann.gift, &ann.reservation, NOW).unwrap();
+        let err = change_quantity(&list, &g, &bought, q(1), NOW).unwrap_err();
+        assert_eq!(
+            err,
+            RuleError::ReservationNotActive {
+                state: ReservationState::Bought
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "This gift has already been marked as bought."
+        );
+        let (g, cancelled) = cancel(&ann.gift, &ann.reservation, NOW).unwrap();
+        assert_eq!(
+            change_quantity(&list, &g, &cancelled, q(1), NOW)
+                .unwrap_err()
+                .to_string(),
+            "This reservation was cancelled."
+        );
+        let other = sample_gift(list.id, 5);
+        assert_eq!(
+            change_quantity(&list, &other, &ann.reservation, q(1), NOW),
+            Err(RuleError::ReservationMismatch)
+        );
+        let elsewhere = sample_gift(ListId::generate(), 5);
+        assert_eq!(
+            change_quantity(&list, &elsewhere, &ann.reservation, q(1), NOW),
+            Err(RuleError::GiftNotOnList)
+        );
+    }
+
+    #[test]
+    fn cancel_and_confirm() {
+        let (mut list, gift) = setup(4);
+        let ann = reserve_new(&list, &gift, "ann@example.com", 3);
+        list.close(NOW);
+        let later = NOW + Duration::days(1);
+
+        let (g, r) = cancel(&ann.gift, &ann.reservation, later).unwrap();
+        assert_eq!((g.reserved, g.bought), (0, 0));
+        assert_eq!(
+            (r.state, r.updated_at),
+            (ReservationState::Cancelled, later)
+        );
+        assert!(cancel(&g, &r, later).is_err());
+
+        let (g, r) = confirm_purchase(&ann.gift, &ann.reservation, later).unwrap();
+        assert_eq!((g.reserved, g.bought), (0, 3));
+        assert_eq!(r.state, ReservationState::Bought);
+        assert_eq!(
+            confirm_purchase(&g, &r, later),
+            Err(RuleError::ReservationNotActive {
+                state: ReservationState::Bought
+            })
+        );
+        assert_eq!(
+            cancel(&g, &r, later).unwrap_err().to_string(),
+            "This gift has already been marked as bought."
+        );
+
+        let other = sample_gift(list.id, 4);
+        assert_eq!(
+            confirm_purchase(&other, &ann.reservation, later),
+            Err(RuleError::ReservationMismatch)
+        );
+    }
+
+    #[test]
+    fn add_gift_rules() {
+        let (list, first) = setup(1);
+        let now = NOW;
+        let new_gift = |url: Option<&str>| {
+            let mut g = sample_gift(list.id, 1);
+            g.product = product(url);
+            g
+        };
+        let existing = vec![first.clone()];
+        assert_eq!(
+            add_gift(&list, &existing, &new_gift(Some("https://x.com/a"))),
+            Ok(())
+        );
+        assert_eq!(add_gift(&list, &existing, &new_gift(None)), Ok(()));
+        let dup = new_gift(Some("http://EXAMPLE.com/monitor/?utm=2"));
+        assert_eq!(
+            add_gift(&list, &existing, &dup),
+            Err(RuleError::DuplicateGift)
+        );
+        assert_eq!(
+            RuleError::DuplicateGift.to_string(),
+            "This link is already on the list."
+        );
+        assert_eq!(
+            add_gift(&list, &existing, &first),
+            Err(RuleError::GiftAlreadyOnList)
+        );
+        // Gifts of other lists neither clash nor count.
+        let mut foreign = sample_gift(ListId::generate(), 1);
+        foreign.product = product(Some("https://x.com/a"));
+        assert_eq!(
+            add_gift(&list, &[foreign], &new_gift(Some("https://x.com/a"))),
+            Ok(())
+        );
+        let elsewhere = sample_gift(ListId::generate(), 1);
+        assert_eq!(
+            add_gift(&list, &existing, &elsewhere),
+            Err(RuleError::GiftNotOnList)
+        );
+        let mut closed = list.clone();
+        closed.close(now);
+        assert_eq!(
+            add_gift(&closed, &existing, &new_gift(None)),
+            Err(RuleError::ListClosed)
+        );
+    }
+
+    #[test]
+    fn add_gift_stops_at_500() {
+        let (list, template) = setup(1);
+        let mut gifts: Vec<Gift> = (0..499)
+            .map(|_| {
+                let mut g = template.clone();
+                g.id = GiftId::generate();
+                g.product = product(None);
+                g
+            })
+            .collect();
+        let mut next = template.clone();
+        next.id = GiftId::generate();
+        next.product = product(None);
+        assert_eq!(add_gift(&list, &gifts, &next), Ok(()));
+        gifts.push(next);
+        let mut one_more = template;
+        one_more.id = GiftId::generate();
+        one_more.product = product(None);
+        let err = add_gift(&list, &gifts, &one_more).unwrap_err();
+        assert_eq!(err, RuleError::TooManyGifts { max: 500 });
+        assert_eq!(err.to_string(), "A list can have at most 500 gifts.");
+    }
+
+    #[test]
+    fn messages_read_well() {
+        let msg = |e: RuleError| e.to_string();
+        assert_eq!(
+            msg(RuleError::NoneLeft),
+            "Sorry, someone has just reserved the last one."
+        );
+        assert_eq!(
+            msg(RuleError::NotEnoughLeft { remaining: 2 }),
+            "Only 2 are still available."
+        );
+        assert_eq!(
+            msg(RuleError::NotEnoughLeft { remaining: 1 }),
+            "Only 1 is still available."
+        );
+        assert_eq!(
+            msg(RuleError::NotEnoughLeft { remaining: 0 }),
+            "Sorry, someone has just reserved the last one."
+        );
+        assert_eq!(
+            msg(RuleError::BelowCommitted { committed: 3 }),
+            "Guests have already reserved or bought 3 of this gift, \
+             so you can't ask for fewer than 3."
+        );
+        assert_eq!(
+            msg(RuleError::QuantityTooLarge { max: 99 }),
+            "You can reserve at most 99 of one gift."
+        );
+        let json = serde_json::to_string(&RuleError::ReservationNotActive {
+            state: ReservationState::Cancelled,
+        })
+        .unwrap();
+        assert_eq!(
+            serde_json::from_str::<RuleError>(&json).unwrap(),
+            RuleError::ReservationNotActive {
+                state: ReservationState::Cancelled
+            }
+        );
+    }
+
+    // ---- Property test: random operations keep the counters honest. ----
+
+    const EMAILS: [&str; 4] = [
+        "ann.lee@gmail.com",
+        "annlee+gifts@googlemail.com", // same mailbox as the first
+        "bob@example.com",
+        "cy@example.org",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Reserve; `existing` picks a reservation to pass as the guest's own (possibly a
+        /// wrong one), otherwise the caller's proper lookup is used.
+        Reserve {
+            email: usize,
+            quantity: u32,
+            existing: Option<usize>,
+        },
+        Change {
+            index: usize,
+            quantity: u32,
+        },
+        Cancel {
+            index: usize,
+        },
+        Confirm {
+            index: usize,
+        },
+        SetWanted {
+            quantity: u32,
+        },
+        Close,
+    }
+
+    fn small_quantity() -> impl Strategy<Value = u32> {
+        prop_oneof![4 => 1u32..=4, 1 => 1u32..=99]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0..EMAILS.len(), small_quantity(), prop::option::weighted(0.2, 0usize..8))
+                .prop_map(|(email, quantity, existing)| Op::Reserve { email, quantity, existing }),
+            3 => (0usize..8, small_quantity()).prop_map(|(index, quantity)| Op::Change { index, quantity }),
+            2 => (0usize..8).prop_map(|index| Op::Cancel { index }),
+            2 => (0usize..8).prop_map(|index| Op::Confirm { index }),
+            2 => small_quantity().prop_map(|quantity| Op::SetWanted { quantity }),
+            1 => Just(Op::Close),
+        ]
+    }
+
+    struct World {
+        list: GiftList,
+        gift: Gift,
+        reservations: Vec<Reservation>,
+    }
+
+    impl World {
+        fn pick(&self, index: usize) -> Option<&Reservation> {
+            match self.reservations.len() {
+                0 => None,
+                len => self.reservations.get(index % len),
+            }
+        }
+
+        fn store(&mut self, gift: Gift, reservation: Reservation) {
+            self.gift = gift;
+            match self
+                .reservations
+                .iter_mut()
+                .find(|r| r.key == reservation.key)
+            {
+                Some(slot) => *slot = reservation,
+                None => self.reservations.push(reservation),
+            }
+        }
+
+        fn apply(&mut self, op: &Op, now: OffsetDateTime) {
+            match *op {
+                Op::Reserve {
+                    email,
+                    quantity,
+                    existing,
+                } => {
+                    let req = request(EMAILS[email], quantity);
+                    let existing = match existing {
+                        Some(index) => self.pick(index),
+                        None => self
+                            .reservations
+                            .iter()
+                            .find(|r| r.is_active() && r.email.same_mailbox(&req.email)),
+                    };
+                    let token = ReservationToken::generate(self.list.id);
+                    if let Ok(out) = reserve(&self.list, &self.gift, existing, req, &token, now) {
+                        self.store(out.gift, out.reservation);
+                    }
+                }
+                Op::Change { index, quantity } => {
+                    let result = self
+                        .pick(index)
+                        .map(|r| change_quantity(&self.list, &self.gift, r, q(quantity), now));
+                    if let Some(Ok((gift, r))) = result {
+                        self.store(gift, r);
+                    }
+                }
+                Op::Cancel { index } | Op::Confirm { index } => {
+                    let rule = if matches!(op, Op::Cancel { .. }) {
+                        cancel
+                    } else {
+                        confirm_purchase
+                    };
+                    if let Some(Ok((gift, r))) = self.pick(index).map(|r| rule(&self.gift, r, now))
+                    {
+                        self.store(gift, r);
+                    }
+                }
+                Op::SetWanted { quantity } => {
+                    let _ = self.gift.set_wanted(q(quantity), now);
+                }
+                Op::Close => self.list.close(now),
+            }
+        }
+
+        fn check(&self) -> Result<(), TestCaseError> {
+            let sum = |state| {
+                self.reservations
+                    .iter()
+                    .filter(|r| r.state == state)
+                    .map(|r| r.quantity.get())
+                    .sum::<u32>()
+            };
+            prop_assert!(self.gift.committed() <= self.gift.wanted.get());
+            prop_assert_eq!(self.gift.reserved, sum(ReservationState::Reserved));
+            prop_assert_eq!(self.gift.bought, sum(ReservationState::Bought));
+            let mut active_per_mailbox: HashMap<String, usize> = HashMap::new();
+            for r in self.reservations.iter().filter(|r| r.is_active()) {
+                *active_per_mailbox.entry(r.email.mailbox_key()).or_default() += 1;
+            }
+            prop_assert!(active_per_mailbox.values().all(|&n| n <= 1));
+            Ok(())
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn operations_keep_counters_consistent(
+            wanted in 1u32..=10,
+            ops in prop::collection::vec(op(), 1..40),
+        ) {
+            let (list, gift) = setup(wanted);
+            let mut world = World { list, gift, reservations: Vec::new() };
+            for (step, op) in ops.iter().enumerate() {
+                let seconds = i64::try_from(step).unwrap_or(i64::MAX);
+                world.apply(op, NOW + Duration::seconds(seconds));
+                world.check()?;
+            }
+        }
+    }
+}

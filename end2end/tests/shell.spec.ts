@@ -1,0 +1,89 @@
+import { test, expect, hydrated } from "./fixtures";
+
+test.describe("the app shell", () => {
+  test("the home page's content is in the server's HTML", async ({ request }) => {
+    const res = await request.get("/");
+    expect(res.status()).toBe(200);
+    expect(res.headers()["content-type"]).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("Gift lists for life's big moments");
+    expect(html).toContain('data-hydrated="false"');
+    expect(html).toMatch(/<header[^>]*>/);
+    expect(html).toMatch(/<footer[^>]*>/);
+    expect(html).toContain("/pkg/ewelists.js");
+  });
+
+  test("the page reads well with scripts turned off", async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto("/");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Gift lists for life's big moments");
+    await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "false");
+    await context.close();
+  });
+
+  test("the page hydrates and its controls respond", async ({ page }) => {
+    await page.goto("/");
+    await hydrated(page);
+    const christmas = page.getByRole("button", { name: "Christmas" });
+    await expect(christmas).toHaveAttribute("aria-pressed", "false");
+    await christmas.click();
+    await expect(christmas).toHaveAttribute("aria-pressed", "true");
+    await expect(page.locator("#preview-title")).toHaveText("Our christmas list");
+    await expect(page.locator("figure img")).toHaveAttribute("src", "/images/occasions/christmas.svg");
+  });
+
+  test("the header's menu opens on a phone", async ({ page, isMobile }) => {
+    test.skip(!isMobile, "the desktop header shows its links without a menu");
+    await page.goto("/");
+    await hydrated(page);
+    const menu = page.locator("#mobile-menu");
+    await expect(menu).toBeHidden();
+    await page.getByRole("button", { name: "Menu" }).click();
+    await expect(page.getByRole("button", { name: "Menu" })).toHaveAttribute("aria-expanded", "true");
+    await expect(menu).toBeVisible();
+    await menu.getByRole("link", { name: "For guests" }).click();
+    await expect(menu).toBeHidden();
+    await expect(page).toHaveURL(/#for-guests$/);
+  });
+
+  test("the desktop header shows its links", async ({ page, isMobile }) => {
+    test.skip(!!isMobile, "phones fold the links into a menu");
+    await page.goto("/");
+    await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
+    await expect(page.getByRole("banner").getByRole("link", { name: "How it works" })).toBeVisible();
+  });
+
+  test("nothing scrolls sideways", async ({ page }) => {
+    await page.goto("/");
+    await hydrated(page);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  test("an unknown address gets the 404 page", async ({ page }) => {
+    const res = await page.goto("/no/such/page");
+    expect(res?.status()).toBe(404);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("We can't find that page");
+    await expect(page).toHaveTitle("Page not found · Ewelists");
+    await hydrated(page);
+    await page.getByRole("link", { name: "Go to the home page" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Gift lists for life's big moments");
+  });
+
+  test("/healthz reports the table and is never cached", async ({ request }) => {
+    const res = await request.get("/healthz");
+    expect(res.status()).toBe(200);
+    expect(res.headers()["cache-control"]).toBe("no-store");
+    expect(await res.json()).toEqual({ status: "ok", checks: { table: "ok" } });
+  });
+
+  test("every response carries a request id", async ({ request }) => {
+    const res = await request.get("/");
+    expect(res.headers()["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await request.get("/", { headers: { "x-request-id": "abc-123" } });
+    expect(echoed.headers()["x-request-id"]).toBe("abc-123");
+  });
+});

@@ -1,0 +1,507 @@
+//! The server's typed configuration.
+//!
+//! Defaults per environment come from `Leptos.toml` (`[env.<name>]` tables); every key can be
+//! overridden by an environment variable `EWELISTS_<KEY>`. `EWELISTS_ENV` names the environment.
+//! A missing or malformed value is an error that names the variable to set.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use secrecy::SecretString;
+use url::Url;
+
+/// The prefix of every environment variable the server reads for itself.
+pub const PREFIX: &str = "EWELISTS_";
+
+/// Where the app runs. Decides defaults such as log format, cookie flags and auto-provisioning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Local,
+    Test,
+    Staging,
+    Prod,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Test => "test",
+            Self::Staging => "staging",
+            Self::Prod => "prod",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "local" => Some(Self::Local),
+            "test" => Some(Self::Test),
+            "staging" => Some(Self::Staging),
+            "prod" => Some(Self::Prod),
+            _ => None,
+        }
+    }
+
+    /// Local and test run on plain http://localhost; the others are served over HTTPS.
+    pub fn is_deployed(self) -> bool {
+        matches!(self, Self::Staging | Self::Prod)
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// DynamoDB: the one table and, for DynamoDB Local, its endpoint.
+#[derive(Debug, Clone)]
+pub struct TableConfig {
+    pub name: String,
+    pub endpoint: Option<Url>,
+}
+
+/// The Cognito user pool's hosted UI and the app client that signs in through it.
+#[derive(Debug, Clone)]
+pub struct CognitoConfig {
+    /// The ID token's `iss`: `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    pub issuer: Url,
+    /// The hosted UI's base URL: `https://<prefix>.auth.<region>.amazoncognito.com`.
+    pub domain: Url,
+    pub client_id: String,
+    /// Absent for a public app client.
+    pub client_secret: Option<SecretString>,
+    /// Defaults to `<issuer>/.well-known/jwks.json`.
+    pub jwks_url: Url,
+}
+
+/// SES, for the app's emails.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub region: String,
+    pub endpoint: Option<Url>,
+    /// The `From` of every email, e.g. `Ewelists <hello@ewelists.com>`.
+    pub sender: String,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    /// The site's public origin, e.g. `https://ewelists.com`: links in emails, origin checks.
+    pub site_url: Url,
+    pub table: TableConfig,
+    pub cognito: CognitoConfig,
+    pub mail: MailConfig,
+    pub log_format: LogFormat,
+    /// Create the table when it is missing, at start (local and test only by default).
+    pub auto_migrate: bool,
+}
+
+/// A setting that is missing or malformed, named by the variable that sets it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{var} is not set (set it, or `{key}` under [env.{env}] in {file})")]
+    Missing {
+        var: String,
+        key: &'static str,
+        env: &'static str,
+        file: String,
+    },
+    #[error("{var} is not valid: {reason}")]
+    Invalid { var: String, reason: String },
+    #[error("cannot read the config file {file}: {reason}")]
+    File { file: String, reason: String },
+}
+
+impl Config {
+    /// Reads `EWELISTS_ENV`, the file named by `EWELISTS_CONFIG_FILE` (default `Leptos.toml`)
+    /// and the `EWELISTS_*` environment variables.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let file = vars
+            .get("EWELISTS_CONFIG_FILE")
+            .cloned()
+            .unwrap_or_else(|| "Leptos.toml".to_owned());
+        let text = std::fs::read_to_string(Path::new(&file)).map_err(|e| ConfigError::File {
+            file: file.clone(),
+            reason: e.to_string(),
+        })?;
+        Self::from_sources(&file, &text, &vars)
+    }
+
+    /// Builds the config from the file's text and a map of environment variables.
+    pub fn from_sources(
+        file: &str,
+        file_text: &str,
+        vars: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let env_var = format!("{PREFIX}ENV");
+        let environment = match vars.get(&env_var).map(|s| s.trim()) {
+            None | Some("") => {
+                return Err(ConfigError::Invalid {
+                    var: env_var,
+                    reason: "not set; say which environment this is: local, test, staging or prod"
+                        .to_owned(),
+                })
+            }
+            Some(name) => Environment::parse(name).ok_or_else(|| ConfigError::Invalid {
+                var: env_var.clone(),
+                reason: format!("`{name}` is not one of local, test, staging, prod"),
+            })?,
+        };
+        let defaults = file_defaults(file, file_text, environment)?;
+        let source = Source {
+            file,
+            environment,
+            defaults,
+            vars,
+        };
+
+        let issuer = source.url("cognito_issuer")?;
+        let jwks_url = match source.optional("cognito_jwks_url") {
+            Some(_) => source.url("cognito_jwks_url")?,
+            None => issuer
+                .join(&format!(
+                    "{}/.well-known/jwks.json",
+                    issuer.path().trim_end_matches('/')
+                ))
+                .map_err(|e| ConfigError::Invalid {
+                    var: source.var("cognito_issuer"),
+                    reason: e.to_string(),
+                })?,
+        };
+
+        Ok(Self {
+            environment,
+            site_url: source.origin("site_url")?,
+            table: TableConfig {
+                name: source.table_name("table")?,
+                endpoint: source.optional_url("dynamodb_endpoint")?,
+            },
+            cognito: CognitoConfig {
+                issuer,
+                domain: source.origin("cognito_domain")?,
+                client_id: source.required("cognito_client_id")?,
+                client_secret: source
+                    .optional("cognito_client_secret")
+                    .map(SecretString::from),
+                jwks_url,
+            },
+            mail: MailConfig {
+                region: source.required("ses_region")?,
+                endpoint: source.optional_url("ses_endpoint")?,
+                sender: source.required("mail_from")?,
+            },
+            log_format: match source.required("log_format")?.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(
+                        source.invalid("log_format", format!("`{other}` is not text or json"))
+                    )
+                }
+            },
+            auto_migrate: source.boolean("auto_migrate")?,
+        })
+    }
+}
+
+/// Reads `[env.<name>]` from the config file as strings.
+fn file_defaults(
+    file: &str,
+    text: &str,
+    environment: Environment,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let err = |reason: String| ConfigError::File {
+        file: file.to_owned(),
+        reason,
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(e.to_string()))?;
+    let Some(table) = doc
+        .get("env")
+        .and_then(|env| env.get(environment.as_str()))
+        .and_then(|t| t.as_table())
+    else {
+        return Ok(HashMap::new());
+    };
+    table
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Integer(i) => i.to_string(),
+                other => {
+                    return Err(err(format!(
+                        "[env.{}] {key}: unsupported value of type {}",
+                        environment.as_str(),
+                        other.type_str()
+                    )))
+                }
+            };
+            Ok((key.clone(), value))
+        })
+        .collect()
+}
+
+/// The environment variables over the file's defaults.
+struct Source<'a> {
+    file: &'a str,
+    environment: Environment,
+    defaults: HashMap<String, String>,
+    vars: &'a HashMap<String, String>,
+}
+
+impl Source<'_> {
+    fn var(&self, key: &str) -> String {
+        format!("{PREFIX}{}", key.to_ascii_uppercase())
+    }
+
+    fn invalid(&self, key: &str, reason: impl fmt::Display) -> ConfigError {
+        ConfigError::Invalid {
+            var: self.var(key),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn optional(&self, key: &str) -> Option<String> {
+        self.vars
+            .get(&self.var(key))
+            .or_else(|| self.defaults.get(key))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, key: &'static str) -> Result<String, ConfigError> {
+        self.optional(key).ok_or_else(|| ConfigError::Missing {
+            var: self.var(key),
+            key,
+            env: self.environment.as_str(),
+            file: self.file.to_owned(),
+        })
+    }
+
+    fn url(&self, key: &'static str) -> Result<Url, ConfigError> {
+        let raw = self.required(key)?;
+        let url = Url::parse(&raw).map_err(|e| self.invalid(key, format!("`{raw}`: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(self.invalid(key, format!("`{raw}` is not an http(s) URL")));
+        }
+        Ok(url)
+    }
+
+    fn optional_url(&self, key: &'static str) -> Result<Option<Url>, ConfigError> {
+        match self.optional(key) {
+            Some(_) => self.url(key).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A URL that must be a bare origin (scheme, host, port), as cookies and origin checks need.
+    fn origin(&self, key: &'static str) -> Result<Url, ConfigError> {
+        let url = self.url(key)?;
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(self.invalid(
+                key,
+                format!("`{url}` must be an origin only, like https://ewelists.com"),
+            ));
+        }
+        if self.environment.is_deployed() && url.scheme() != "https" {
+            return Err(self.invalid(key, "must use https outside local and test"));
+        }
+        Ok(url)
+    }
+
+    fn table_name(&self, key: &'static str) -> Result<String, ConfigError> {
+        let name = self.required(key)?;
+        let valid = (3..=255).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if valid {
+            Ok(name)
+        } else {
+            Err(self.invalid(key, format!("`{name}` is not a DynamoDB table name")))
+        }
+    }
+
+    fn boolean(&self, key: &'static str) -> Result<bool, ConfigError> {
+        match self.optional(key).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(self.invalid(key, format!("`{other}` is not true or false"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    const FILE: &str = r#"
+[env.local]
+site_url = "http://localhost:3000"
+table = "ewelists-local"
+ses_region = "us-east-1"
+mail_from = "Ewelists <hello@ewelists.test>"
+log_format = "text"
+auto_migrate = true
+
+[env.prod]
+log_format = "json"
+"#;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn local_vars() -> HashMap<String, String> {
+        vars(&[
+            ("EWELISTS_ENV", "local"),
+            (
+                "EWELISTS_COGNITO_ISSUER",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+            ),
+            ("EWELISTS_COGNITO_DOMAIN", "http://localhost:4566"),
+            ("EWELISTS_COGNITO_CLIENT_ID", "client"),
+            ("EWELISTS_COGNITO_CLIENT_SECRET", "s3cret"),
+        ])
+    }
+
+    #[test]
+    fn file_defaults_and_variables_combine() {
+        let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
+        assert_eq!(config.environment, Environment::Local);
+        assert_eq!(config.site_url.as_str(), "http://localhost:3000/");
+        assert_eq!(config.table.name, "ewelists-local");
+        assert!(config.table.endpoint.is_none());
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert!(config.auto_migrate);
+        assert_eq!(
+            config.cognito.jwks_url.as_str(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc/.well-known/jwks.json"
+        );
+        assert_eq!(
+            config
+                .cognito
+                .client_secret
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
+            "s3cret"
+        );
+    }
+
+    #[test]
+    fn variables_override_the_file() {
+        let mut vars = local_vars();
+        vars.insert("EWELISTS_TABLE".into(), "other-table".into());
+        vars.insert("EWELISTS_LOG_FORMAT".into(), "json".into());
+        vars.insert(
+            "EWELISTS_DYNAMODB_ENDPOINT".into(),
+            "http://127.0.0.1:8000".into(),
+        );
+        vars.insert(
+            "EWELISTS_COGNITO_JWKS_URL".into(),
+            "http://localhost:4566/pool/.well-known/jwks.json".into(),
+        );
+        let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
+        assert_eq!(config.table.name, "other-table");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.table.endpoint.unwrap().as_str(),
+            "http://127.0.0.1:8000/"
+        );
+        assert_eq!(
+            config.cognito.jwks_url.as_str(),
+            "http://localhost:4566/pool/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn a_missing_value_names_its_variable() {
+        let mut vars = local_vars();
+        vars.remove("EWELISTS_COGNITO_CLIENT_ID");
+        let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Missing { var, .. } if var == "EWELISTS_COGNITO_CLIENT_ID")
+        );
+        assert!(err.to_string().contains("EWELISTS_COGNITO_CLIENT_ID"));
+    }
+
+    #[test]
+    fn environment_is_required_and_checked() {
+        let err = Config::from_sources("Leptos.toml", FILE, &HashMap::new()).unwrap_err();
+        assert!(err.to_string().starts_with("EWELISTS_ENV"));
+        let err = Config::from_sources("Leptos.toml", FILE, &vars(&[("EWELISTS_ENV", "dev")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("`dev` is not one of"));
+    }
+
+    #[test]
+    fn malformed_values_are_refused_by_name() {
+        for (var, value, expected) in [
+            ("EWELISTS_SITE_URL", "localhost:3000", "EWELISTS_SITE_URL"),
+            (
+                "EWELISTS_SITE_URL",
+                "http://localhost:3000/app",
+                "origin only",
+            ),
+            ("EWELISTS_TABLE", "bad table!", "EWELISTS_TABLE"),
+            ("EWELISTS_LOG_FORMAT", "xml", "EWELISTS_LOG_FORMAT"),
+            ("EWELISTS_AUTO_MIGRATE", "yes", "EWELISTS_AUTO_MIGRATE"),
+            (
+                "EWELISTS_DYNAMODB_ENDPOINT",
+                "ftp://x",
+                "EWELISTS_DYNAMODB_ENDPOINT",
+            ),
+        ] {
+            let mut vars = local_vars();
+            vars.insert(var.into(), value.into());
+            let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+            assert!(err.to_string().contains(expected), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn deployed_environments_need_https() {
+        let mut vars = local_vars();
+        vars.insert("EWELISTS_ENV".into(), "prod".into());
+        for (k, v) in [
+            ("EWELISTS_SITE_URL", "http://ewelists.com"),
+            ("EWELISTS_TABLE", "ewelists-prod"),
+            ("EWELISTS_SES_REGION", "eu-west-1"),
+            ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.com>"),
+        ] {
+            vars.insert(k.into(), v.into());
+        }
+        let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+        assert!(err.to_string().contains("https"), "{err}");
+        vars.insert("EWELISTS_SITE_URL".into(), "https://ewelists.com".into());
+        let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(!config.auto_migrate);
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+    }
+
+    #[test]
+    fn a_broken_file_is_reported() {
+        let err = Config::from_sources("Leptos.toml", "[env.local", &local_vars()).unwrap_err();
+        assert!(matches!(err, ConfigError::File { .. }));
+    }
+}

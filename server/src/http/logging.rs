@@ -1,0 +1,75 @@
+//! One log line per request: method, path, status, latency and request id.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+/// Paths whose next segment is a bearer capability, kept out of the logs.
+const SECRET_SEGMENT_AFTER: [&str; 1] = ["reservations"];
+
+/// The path as it may be logged: capability tokens are replaced by `:token`.
+pub fn redact_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut hide_next = false;
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if hide_next && !segment.is_empty() {
+            out.push_str(":token");
+        } else {
+            out.push_str(segment);
+        }
+        hide_next = SECRET_SEGMENT_AFTER.contains(&segment);
+    }
+    out
+}
+
+pub async fn log_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = redact_path(request.uri().path());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let span = tracing::info_span!("request", %method, %path, %request_id);
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, latency_ms, "request failed");
+        } else {
+            tracing::info!(status, latency_ms, "request");
+        }
+    });
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_path;
+
+    #[test]
+    fn capability_tokens_are_hidden() {
+        assert_eq!(redact_path("/reservations/abc.def"), "/reservations/:token");
+        assert_eq!(
+            redact_path("/reservations/abc/cancel"),
+            "/reservations/:token/cancel"
+        );
+        assert_eq!(redact_path("/reservations/"), "/reservations/");
+    }
+
+    #[test]
+    fn other_paths_are_kept() {
+        assert_eq!(redact_path("/"), "/");
+        assert_eq!(redact_path("/lists/abc"), "/lists/abc");
+        assert_eq!(redact_path("/pkg/ewelists.wasm"), "/pkg/ewelists.wasm");
+    }
+}

@@ -1,0 +1,140 @@
+//! Black-box tests of the router: real requests through `Router::oneshot`, DynamoDB Local behind.
+//!
+//! Needs `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test` or `scripts/stack.py --profile test`).
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::config::Config;
+use server::store::schema;
+use server::{http, AppState};
+use tower::ServiceExt;
+
+fn endpoint() -> String {
+    std::env::var("EWELISTS_DYNAMODB_ENDPOINT").expect(
+        "EWELISTS_DYNAMODB_ENDPOINT is not set: run these tests under the local stack \
+         (`./dev test`, or `python3 scripts/stack.py --profile test -- cargo test`)",
+    )
+}
+
+fn config(table: &str) -> Config {
+    let vars: HashMap<String, String> = [
+        ("EWELISTS_ENV", "test"),
+        ("EWELISTS_SITE_URL", "http://localhost:3000"),
+        ("EWELISTS_TABLE", table),
+        ("EWELISTS_DYNAMODB_ENDPOINT", &endpoint()),
+        ("EWELISTS_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"),
+        ("EWELISTS_COGNITO_DOMAIN", "http://localhost:4566"),
+        ("EWELISTS_COGNITO_CLIENT_ID", "client"),
+        ("EWELISTS_SES_REGION", "us-east-1"),
+        ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
+        ("EWELISTS_LOG_FORMAT", "text"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    Config::from_sources("(test)", "", &vars).expect("test config is valid")
+}
+
+fn unique_table() -> String {
+    format!("router-{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn state(table: &str) -> AppState {
+    // Static credentials for DynamoDB Local when the environment has none.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "local");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "local");
+    }
+    if std::env::var_os("AWS_REGION").is_none() {
+        std::env::set_var("AWS_REGION", "us-east-1");
+    }
+    let options = LeptosOptions::builder()
+        .output_name("ewelists")
+        .site_root("target/site")
+        .build();
+    AppState::connect(config(table), options).await
+}
+
+async fn get(state: &AppState, path: &str) -> (StatusCode, header::HeaderMap, String) {
+    let response = http::router(state.clone())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn home_page_is_rendered_on_the_server() {
+    let state = state(&unique_table()).await;
+    let (status, headers, body) = get(&state, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(body.contains("Gift lists for life's big moments"), "{body}");
+    assert!(body.contains("<header"));
+    assert!(body.contains("id=\"mobile-menu\""));
+    assert!(body.contains("/pkg/ewelists.js"));
+    assert!(headers.contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_404_page() {
+    let state = state(&unique_table()).await;
+    let (status, _, body) = get(&state, "/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("We can't find that page"), "{body}");
+    assert!(body.contains("noindex"));
+}
+
+#[tokio::test]
+async fn healthz_is_ok_when_the_table_answers() {
+    let table = unique_table();
+    let state = state(&table).await;
+    schema::migrate(&state.dynamodb, &table).await.unwrap();
+    let (status, headers, body) = get(&state, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(body, r#"{"checks":{"table":"ok"},"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn healthz_is_unavailable_without_the_table() {
+    let state = state(&unique_table()).await; // never created
+    let (status, headers, body) = get(&state, "/healthz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(body.contains("unavailable"));
+    assert!(!body.to_lowercase().contains("resourcenotfound"), "leaks internals: {body}");
+}
+
+#[tokio::test]
+async fn migrate_is_idempotent() {
+    let table = unique_table();
+    let state = state(&table).await;
+    assert_eq!(
+        schema::migrate(&state.dynamodb, &table).await.unwrap(),
+        schema::Migration::Created
+    );
+    assert_eq!(
+        schema::migrate(&state.dynamodb, &table).await.unwrap(),
+        schema::Migration::AlreadyPresent
+    );
+    let ttl = state
+        .dynamodb
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|d| d.attribute_name()),
+        Some(schema::TTL_ATTRIBUTE)
+    );
+}
