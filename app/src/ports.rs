@@ -1,1 +1,245 @@
 //! The ports the server functions use: traits that the server's adapters implement.
+//!
+//! [`Store`] is the storage port: every read and write of lists, gifts, reservations and the
+//! product catalogue. Each method is one business action; the adapter makes it atomic (one
+//! conditional write or transaction) and applies the domain's rules ([`domain::rules`]) to the
+//! state it read, retrying a bounded number of times when another request changed that state
+//! first. See `docs/data-model.md` for how the DynamoDB adapter does it.
+
+use domain::{
+    CatalogueProduct, Gift, GiftId, GiftList, ListDetails, ListId, Notes, ProductSnapshot,
+    Quantity, Reservation, ReservationToken, ReserveRequest, RuleError, SurprisePolicy, UserId,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Why a storage action failed, in words that can be shown on a page as they are.
+///
+/// Nothing here carries internal details: the adapter logs those (once, with context) and
+/// returns the plain variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum StoreError {
+    /// No such list, or the list is not the caller's: the two look the same, so that nobody
+    /// learns that a list they don't own exists.
+    #[error("We can't find that list.")]
+    NotFound,
+    /// No such gift on the list.
+    #[error("We can't find that gift on this list.")]
+    GiftNotFound,
+    /// No reservation has this link (it may have been replaced by a newer one).
+    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    ReservationNotFound,
+    /// A domain rule refused the change; its message says why.
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    /// Other requests kept changing the same gift or list, and the retries ran out.
+    #[error("Someone else has just reserved this gift. Please try again.")]
+    Conflict,
+    /// The database could not be reached or refused the request.
+    #[error("We can't reach our database just now. Please try again in a moment.")]
+    Unavailable,
+    /// Stored data could not be read.
+    #[error("Something went wrong reading this data. We have logged the problem.")]
+    Corrupt,
+}
+
+/// What the public list page shows: the list and its gifts (never reservations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPage {
+    pub list: GiftList,
+    /// Oldest first.
+    pub gifts: Vec<Gift>,
+}
+
+/// Everything about one list, for its owner: the list, its gifts and every reservation.
+///
+/// What the owner may actually *see* of the reservations is decided by the caller with
+/// [`GiftList::owner_visibility`] and [`domain::owner_reservations`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerListData {
+    pub list: GiftList,
+    pub gifts: Vec<Gift>,
+    pub reservations: Vec<Reservation>,
+}
+
+/// A reservation found by its token, with its gift and list when they still exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationDetails {
+    pub reservation: Reservation,
+    pub gift: Option<Gift>,
+    pub list: Option<GiftList>,
+}
+
+/// An owner's change to a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListEdit {
+    Details(ListDetails),
+    Surprise(SurprisePolicy),
+    /// Closing is final and idempotent.
+    Close,
+}
+
+/// An owner's change to a gift.
+// Built once per request and moved into the store: boxing the product would only add noise.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GiftEdit {
+    /// Never below what guests already reserved or bought.
+    Wanted(Quantity),
+    Notes(Option<Notes>),
+    /// Refused with [`RuleError::DuplicateGift`] when another gift on the list has the link.
+    Product(ProductSnapshot),
+}
+
+/// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reserved {
+    /// A new reservation.
+    Created {
+        token: ReservationToken,
+        reservation: Reservation,
+        gift: Gift,
+    },
+    /// The mailbox already held an active reservation of this gift: it was increased and
+    /// re-keyed to `token`, so its previous link no longer works. Send `token` ONLY by email
+    /// to that mailbox; never show it to the person who typed the address.
+    Increased {
+        token: ReservationToken,
+        reservation: Reservation,
+        gift: Gift,
+    },
+}
+
+impl Reserved {
+    /// The reservation's new (and only) token.
+    pub fn token(&self) -> &ReservationToken {
+        match self {
+            Self::Created { token, .. } | Self::Increased { token, .. } => token,
+        }
+    }
+
+    /// The reservation as stored.
+    pub fn reservation(&self) -> &Reservation {
+        match self {
+            Self::Created { reservation, .. } | Self::Increased { reservation, .. } => reservation,
+        }
+    }
+
+    /// The gift as stored, with its new counters.
+    pub fn gift(&self) -> &Gift {
+        match self {
+            Self::Created { gift, .. } | Self::Increased { gift, .. } => gift,
+        }
+    }
+}
+
+/// Storage for lists, gifts, reservations and the product catalogue.
+///
+/// Owner actions take the acting user and answer [`StoreError::NotFound`] when the list is
+/// not theirs. Guest actions on a reservation take its token; only the token's hash is stored.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new list (refused with `Conflict` if its id is taken, which never happens with
+    /// generated ids).
+    async fn create_list(&self, list: &GiftList) -> Result<(), StoreError>;
+
+    /// The list, if it exists.
+    async fn get_list(&self, list_id: &ListId) -> Result<Option<GiftList>, StoreError>;
+
+    /// The user's lists, newest first.
+    async fn lists_of_owner(&self, owner: &UserId) -> Result<Vec<GiftList>, StoreError>;
+
+    /// Changes a list of `owner`'s and returns it as stored.
+    async fn edit_list(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        edit: ListEdit,
+        now: OffsetDateTime,
+    ) -> Result<GiftList, StoreError>;
+
+    /// Deletes a list of `owner`'s with its gifts and reservations.
+    async fn delete_list(&self, owner: &UserId, list_id: &ListId) -> Result<(), StoreError>;
+
+    /// The public page's data: the list and its gifts.
+    async fn list_page(&self, list_id: &ListId) -> Result<Option<ListPage>, StoreError>;
+
+    /// Everything about a list of `owner`'s.
+    async fn owner_list(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+    ) -> Result<OwnerListData, StoreError>;
+
+    /// Adds a gift to a list of `owner`'s (the list is `gift.list_id`), applying
+    /// [`domain::rules::add_gift`].
+    async fn add_gift(&self, owner: &UserId, gift: &Gift) -> Result<(), StoreError>;
+
+    /// Changes a gift on a list of `owner`'s and returns it as stored.
+    async fn edit_gift(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        edit: GiftEdit,
+        now: OffsetDateTime,
+    ) -> Result<Gift, StoreError>;
+
+    /// Removes a gift nobody has reserved or bought.
+    async fn remove_gift(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        gift_id: &GiftId,
+    ) -> Result<(), StoreError>;
+
+    /// Reserves some of a gift for a guest ([`domain::rules::reserve`]).
+    async fn reserve(
+        &self,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        request: ReserveRequest,
+        now: OffsetDateTime,
+    ) -> Result<Reserved, StoreError>;
+
+    /// The reservation this token opens, if any.
+    async fn reservation(
+        &self,
+        token: &ReservationToken,
+    ) -> Result<Option<ReservationDetails>, StoreError>;
+
+    /// Changes how many an active reservation holds ([`domain::rules::change_quantity`]).
+    async fn change_reservation(
+        &self,
+        token: &ReservationToken,
+        quantity: Quantity,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError>;
+
+    /// Cancels an active reservation ([`domain::rules::cancel`]).
+    async fn cancel_reservation(
+        &self,
+        token: &ReservationToken,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError>;
+
+    /// Marks an active reservation as bought ([`domain::rules::confirm_purchase`]).
+    async fn confirm_purchase(
+        &self,
+        token: &ReservationToken,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError>;
+
+    /// Adds or replaces a catalogue product.
+    async fn put_catalogue_product(&self, product: &CatalogueProduct) -> Result<(), StoreError>;
+
+    /// The catalogue product whose link normalises to `normalised_url`
+    /// ([`domain::normalise_product_url`]), if any.
+    async fn catalogue_product_by_url(
+        &self,
+        normalised_url: &str,
+    ) -> Result<Option<CatalogueProduct>, StoreError>;
+
+    /// Whether the storage answers (for `/healthz`).
+    async fn ping(&self) -> bool;
+}

@@ -481,6 +481,10 @@ log_format = "json"
             ("EWELISTS_TABLE", "ewelists-prod"),
             ("EWELISTS_SES_REGION", "eu-west-1"),
             ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.com>"),
+            (
+                "EWELISTS_COGNITO_DOMAIN",
+                "https://ewelists.auth.eu-west-1.amazoncognito.com",
+            ),
         ] {
             vars.insert(k.into(), v.into());
         }

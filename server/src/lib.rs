@@ -22,6 +22,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Lists, gifts, reservations and the catalogue (the DynamoDB adapter of the app's port).
+    pub store: Arc<dyn app::ports::Store>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -35,10 +37,15 @@ impl AppState {
     pub async fn connect(config: Config, leptos_options: LeptosOptions) -> Self {
         let sdk = aws_config::load_from_env().await;
         let dynamodb = store::client(&sdk, &config.table).await;
+        let store = Arc::new(store::DynamoStore::new(
+            dynamodb.clone(),
+            config.table.name.clone(),
+        ));
         Self {
             leptos_options,
             config: Arc::new(config),
             dynamodb,
+            store,
         }
     }
 }

@@ -11,7 +11,9 @@ const USAGE: &str = "usage: server [serve | migrate | check-config]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let command = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "serve".to_owned());
     if !matches!(command.as_str(), "serve" | "migrate" | "check-config") {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
@@ -36,7 +38,10 @@ async fn main() -> ExitCode {
 
     match command.as_str() {
         "check-config" => {
-            println!("configuration for {} is valid", state.config.environment.as_str());
+            println!(
+                "configuration for {} is valid",
+                state.config.environment.as_str()
+            );
             ExitCode::SUCCESS
         }
         "migrate" => match schema::migrate(&state.dynamodb, &table).await {

@@ -26,7 +26,10 @@ fn config(table: &str) -> Config {
         ("EWELISTS_SITE_URL", "http://localhost:3000"),
         ("EWELISTS_TABLE", table),
         ("EWELISTS_DYNAMODB_ENDPOINT", &endpoint()),
-        ("EWELISTS_COGNITO_ISSUER", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test"),
+        (
+            "EWELISTS_COGNITO_ISSUER",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
+        ),
         ("EWELISTS_COGNITO_DOMAIN", "http://localhost:4566"),
         ("EWELISTS_COGNITO_CLIENT_ID", "client"),
         ("EWELISTS_SES_REGION", "us-east-1"),
@@ -75,7 +78,10 @@ async fn home_page_is_rendered_on_the_server() {
     let state = state(&unique_table()).await;
     let (status, headers, body) = get(&state, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(body.contains("Gift lists for life's big moments"), "{body}");
     assert!(body.contains("<header"));
     assert!(body.contains("id=\"mobile-menu\""));
@@ -110,7 +116,10 @@ async fn healthz_is_unavailable_without_the_table() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
     assert!(body.contains("unavailable"));
-    assert!(!body.to_lowercase().contains("resourcenotfound"), "leaks internals: {body}");
+    assert!(
+        !body.to_lowercase().contains("resourcenotfound"),
+        "leaks internals: {body}"
+    );
 }
 
 #[tokio::test]

@@ -161,7 +161,11 @@ mod tests {
     fn offers_a_preview_for_every_occasion() {
         let html = render();
         for occasion in Occasion::ALL {
-            assert!(html.contains(occasion.label()), "{} missing", occasion.label());
+            assert!(
+                html.contains(occasion.label()),
+                "{} missing",
+                occasion.label()
+            );
         }
         // Exactly one occasion is chosen at first, and its picture and gifts are shown.
         assert_eq!(html.matches(r#"aria-pressed="true""#).count(), 1);
@@ -172,7 +176,9 @@ mod tests {
     #[test]
     fn every_occasion_has_sample_gifts() {
         for occasion in Occasion::ALL {
-            assert!(sample_gifts(occasion).iter().all(|(gift, shop)| !gift.is_empty() && !shop.is_empty()));
+            assert!(sample_gifts(occasion)
+                .iter()
+                .all(|(gift, shop)| !gift.is_empty() && !shop.is_empty()));
         }
     }
 }

@@ -1,6 +1,10 @@
 //! Storage: the one DynamoDB table behind the app. See `docs/data-model.md`.
 
+mod dynamo;
+pub mod items;
 pub mod schema;
+
+pub use dynamo::{DynamoStore, MAX_ATTEMPTS};
 
 use aws_sdk_dynamodb::Client;
 
