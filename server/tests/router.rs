@@ -86,6 +86,8 @@ async fn home_page_is_rendered_on_the_server() {
     assert!(body.contains("<header"));
     assert!(body.contains("id=\"mobile-menu\""));
     assert!(body.contains("/pkg/ewelists.js"));
+    // Not `ewelists_bg.wasm`: that is what a server built without LEPTOS_OUTPUT_NAME asks for.
+    assert!(body.contains("/pkg/ewelists.wasm"), "{body}");
     assert!(headers.contains_key("x-request-id"));
 }
 
