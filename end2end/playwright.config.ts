@@ -30,10 +30,16 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   use: { baseURL, trace: "retain-on-failure" },
+  // Tests tagged @phone or @desktop are about one layout and run only in that project.
   projects: [
-    { name: "phone", use: { ...devices["Pixel 7"], browserName: "chromium", launchOptions } },
+    {
+      name: "phone",
+      grepInvert: /@desktop/,
+      use: { ...devices["Pixel 7"], browserName: "chromium", launchOptions },
+    },
     {
       name: "desktop",
+      grepInvert: /@phone/,
       use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 }, launchOptions },
     },
   ],

@@ -33,8 +33,7 @@ test.describe("the app shell", () => {
     await expect(page.locator("figure img")).toHaveAttribute("src", "/images/occasions/christmas.svg");
   });
 
-  test("the header's menu opens on a phone", async ({ page, isMobile }) => {
-    test.skip(!isMobile, "the desktop header shows its links without a menu");
+  test("the header's menu opens on a phone @phone", async ({ page }) => {
     await page.goto("/");
     await hydrated(page);
     const menu = page.locator("#mobile-menu");
@@ -47,8 +46,7 @@ test.describe("the app shell", () => {
     await expect(page).toHaveURL(/#for-guests$/);
   });
 
-  test("the desktop header shows its links", async ({ page, isMobile }) => {
-    test.skip(!!isMobile, "phones fold the links into a menu");
+  test("the desktop header shows its links @desktop", async ({ page }) => {
     await page.goto("/");
     await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
     await expect(page.getByRole("banner").getByRole("link", { name: "How it works" })).toBeVisible();
