@@ -4,7 +4,8 @@
 //! Seeds one list with many gifts of quantity 99, then 32 concurrent clients reserve one of a
 //! random gift each (distinct guests, as real guests would spread over a list) until 3,000
 //! reservations were attempted or 20 s passed. Prints reservations per second, latency
-//! percentiles, and how many attempts lost a race (retried) or ended in `Conflict`.
+//! percentiles (overall and by phase of the run, to show whether `reserve` slows down as the
+//! list fills), and how many attempts lost a race (retried) or ended in `Conflict`.
 //! Not a test: it asserts nothing about speed.
 
 #[path = "../tests/common/mod.rs"]
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::ports::{Store, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::{fixture, new_gift, new_list, now, request};
 use domain::UserId;
 
@@ -22,6 +24,8 @@ const CLIENTS: usize = 32;
 const OPERATIONS: usize = 3_000;
 const GIFTS: usize = 60;
 const TIME_LIMIT: Duration = Duration::from_secs(20);
+/// The run is cut into this many phases, by operation number, for the p50 by phase.
+const PHASES: usize = 5;
 
 #[derive(Default)]
 struct ClientReport {
@@ -131,8 +135,8 @@ async fn main() {
         f.store.transaction_conflicts()
     );
 
-    // `reserve` looks for the guest's active reservation with a filtered Query of the list's
-    // reservations, so its cost grows with the reservations already on the list.
+    // `reserve` finds the guest's active reservation by key (its marker), so its cost should
+    // not grow with the reservations already on the list: compare the phases of the run.
     all.by_operation.sort();
     let third = all.by_operation.len() / 3;
     let p50_of = |part: &[(usize, Duration)]| {
@@ -147,6 +151,22 @@ async fn main() {
             p50_of(&all.by_operation[all.by_operation.len() - third..])
         );
     }
+    let phase = all.by_operation.len().div_ceil(PHASES);
+    if phase > 0 {
+        let phases: Vec<String> = all
+            .by_operation
+            .chunks(phase)
+            .map(|part| {
+                format!(
+                    "ops {}-{}: {:.1} ms",
+                    part[0].0,
+                    part[part.len() - 1].0,
+                    p50_of(part)
+                )
+            })
+            .collect();
+        println!("p50 by phase: {}", phases.join(", "));
+    }
 
     // Every reservation is accounted for on its gift.
     let page = f
@@ -157,6 +177,19 @@ async fn main() {
         .expect("the list");
     let reserved: u32 = page.gifts.iter().map(|g| g.reserved).sum();
     println!("check: Σ gift.reserved = {reserved} (expected {})", all.ok);
+    let raw = f.raw_partition(&list.id).await;
+    let count = |prefix: &str| {
+        raw.iter()
+            .filter(
+                |i| matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk.starts_with(prefix)),
+            )
+            .count()
+    };
+    println!(
+        "the list now holds {} reservation items and {} markers",
+        count("R#"),
+        count("M#")
+    );
     f.drop_table().await;
     if usize::try_from(reserved).ok() != Some(all.ok) {
         eprintln!("MISMATCH between gifts and successful reservations");

@@ -233,7 +233,10 @@ async fn delete_list_removes_every_item() {
             .unwrap();
     }
     let (keep, keep_gifts) = seeded(&f, owner, &[1]).await;
-    assert_eq!(f.raw_partition(&list.id).await.len(), 43);
+    let raw = f.raw_partition(&list.id).await;
+    let markers = raw.iter().filter(|i| sk(i).starts_with("M#")).count();
+    // Meta, 30 gifts and 12 reservations, plus the 12 reservations' markers.
+    assert_eq!((raw.len() - markers, markers), (43, 12));
 
     f.store.delete_list(&owner, &list.id).await.unwrap();
     assert!(f.raw_partition(&list.id).await.is_empty());
@@ -367,6 +370,52 @@ async fn a_malformed_item_is_corrupt_not_a_panic() {
             .await,
         Err(StoreError::Corrupt)
     );
+    f.drop_table().await;
+}
+
+#[tokio::test]
+async fn a_marker_that_leads_nowhere_is_corrupt_and_the_owner_page_ignores_markers() {
+    let f = fixture("store-bad-marker").await;
+    let owner = UserId::generate();
+    let (list, gifts) = seeded(&f, owner, &[2, 2]).await;
+    let put_marker = |gift: GiftId, hash: Option<String>| {
+        let mut put = f
+            .client
+            .put_item()
+            .table_name(&f.table)
+            .item("pk", AttributeValue::S(format!("LIST#{}", list.id)))
+            .item("sk", AttributeValue::S(format!("M#{gift}#a@example.com")))
+            .item("kind", AttributeValue::S("marker".into()))
+            .item("v", AttributeValue::N("1".into()));
+        if let Some(hash) = hash {
+            put = put.item("hash", AttributeValue::S(hash));
+        }
+        put.send()
+    };
+    // A well-formed marker pointing at a reservation that does not exist: not a race that
+    // retrying could win, so `Corrupt` rather than `Conflict`.
+    let nowhere = ReservationToken::generate(list.id).key().hash.to_string();
+    put_marker(gifts[0], Some(nowhere)).await.unwrap();
+    // A marker without its hash.
+    put_marker(gifts[1], None).await.unwrap();
+    let before = f.raw_partition(&list.id).await;
+    for gift in &gifts {
+        assert_eq!(
+            f.store
+                .reserve(&list.id, gift, request("a@example.com", 1), now())
+                .await
+                .map(drop),
+            Err(StoreError::Corrupt)
+        );
+    }
+    assert_eq!(f.raw_partition(&list.id).await, before, "nothing written");
+    // Other mailboxes are unaffected, and the owner's whole-partition read skips markers.
+    f.store
+        .reserve(&list.id, &gifts[0], request("b@example.com", 1), now())
+        .await
+        .unwrap();
+    let owned = f.store.owner_list(&owner, &list.id).await.unwrap();
+    assert_eq!((owned.gifts.len(), owned.reservations.len()), (2, 1));
     f.drop_table().await;
 }
 
@@ -739,15 +788,122 @@ async fn the_same_mailbox_twice_increases_one_reservation_under_a_new_token() {
         !format!("{raw:?}").contains(&token.to_string()),
         "tokens are never stored"
     );
+    // The marker moved to the new token.
+    let marker_sk = format!("M#{}#annlee@gmail.com", gifts[0]);
+    let marker = |raw: &[Item]| raw.iter().find(|i| sk(i) == marker_sk).cloned();
+    let m = marker(&raw).expect("a marker for the active reservation");
+    assert_eq!(text(&m, "hash"), token.key().hash.as_str());
+    assert_eq!((text(&m, "kind"), number(&m, "v")), ("marker", 2));
+    check_invariants(&raw);
 
     // After a cancellation the mailbox starts a new reservation.
     f.store.cancel_reservation(&token, now()).await.unwrap();
+    assert_eq!(marker(&f.raw_partition(&list.id).await), None);
     let fresh = f
         .store
         .reserve(&list.id, &gifts[0], request("annlee@gmail.com", 1), now())
         .await
         .unwrap();
     assert!(matches!(fresh, Reserved::Created { .. }));
+    let raw = f.raw_partition(&list.id).await;
+    let m = marker(&raw).expect("a marker for the new reservation");
+    assert_eq!(text(&m, "hash"), fresh.token().key().hash.as_str());
+    assert_eq!(number(&m, "v"), 1);
+    check_invariants(&raw);
+    // The owner's page reads the whole partition, markers included, and skips them.
+    let owned = f.store.owner_list(&owner, &list.id).await.unwrap();
+    assert_eq!(owned.reservations.len(), 2);
+    f.drop_table().await;
+}
+
+/// Two spellings of one Gmail mailbox reserving one gift at the same moment: whatever the
+/// interleaving, the mailbox ends with ONE active reservation holding every unit that was
+/// granted, under the token of the last increase, and one marker pointing at it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_spellings_of_one_mailbox_racing_end_with_one_active_reservation() {
+    let f = fixture("store-mailbox-race").await;
+    let owner = UserId::generate();
+    // Several gifts, each raced for separately, so that the first reservations of a mailbox
+    // (where no marker exists yet) race several times.
+    let (list, gifts) = seeded(&f, owner, &[20; 6]).await;
+    let spellings = ["Ann.Lee@gmail.com", "annlee+party@googlemail.com"];
+    let per_spelling = 3;
+    let tasks = spellings.len() * per_spelling;
+    let start = Arc::new(tokio::sync::Barrier::new(gifts.len() * tasks));
+    let mut handles = Vec::new();
+    for &gift in &gifts {
+        for i in 0..tasks {
+            let store = f.store.clone();
+            let start = start.clone();
+            let email = spellings[i % spellings.len()];
+            let list_id = list.id;
+            handles.push((
+                gift,
+                tokio::spawn(async move {
+                    start.wait().await;
+                    store
+                        .reserve(&list_id, &gift, request(email, 1), now())
+                        .await
+                }),
+            ));
+        }
+    }
+    let mut granted: HashMap<GiftId, (u32, u32, Vec<ReservationToken>)> = HashMap::new();
+    let mut conflicts = 0;
+    for (gift, handle) in handles {
+        let entry = granted.entry(gift).or_default();
+        match handle.await.unwrap() {
+            Ok(Reserved::Created { token, .. }) => {
+                entry.0 += 1;
+                entry.2.push(token);
+            }
+            Ok(Reserved::Increased { token, .. }) => {
+                entry.1 += 1;
+                entry.2.push(token);
+            }
+            Err(StoreError::Conflict) => conflicts += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    println!(
+        "one mailbox, two spellings: {conflicts} conflicts, {} lost races retried",
+        f.store.lost_races()
+    );
+
+    let raw = f.raw_partition(&list.id).await;
+    check_invariants(&raw);
+    for gift in &gifts {
+        let (created, increased, tokens) = &granted[gift];
+        assert_eq!(*created, 1, "one reservation was created for {gift}");
+        let units = created + increased;
+        let active: Vec<&Item> = raw
+            .iter()
+            .filter(|i| {
+                sk(i).starts_with("R#")
+                    && text(i, "gift_id") == gift.as_str()
+                    && text(i, "state") == "reserved"
+            })
+            .collect();
+        assert_eq!(active.len(), 1, "one active reservation of {gift}");
+        assert_eq!(number(active[0], "quantity"), u64::from(units));
+        assert_eq!(text(active[0], "mailbox"), "annlee@gmail.com");
+        let marker = raw
+            .iter()
+            .find(|i| sk(i) == format!("M#{gift}#annlee@gmail.com"))
+            .expect("a marker");
+        assert_eq!(text(marker, "hash"), sk(active[0]).trim_start_matches("R#"));
+        // Only the last token handed out still opens the reservation.
+        let mut open = Vec::new();
+        for token in tokens {
+            if let Some(details) = f.store.reservation(token).await.unwrap() {
+                open.push(details.reservation);
+            }
+        }
+        assert_eq!(open.len(), 1, "one live link for {gift}");
+        assert_eq!(open[0].quantity.get(), units);
+        let gift_item = raw.iter().find(|i| sk(i) == format!("L#G#{gift}")).unwrap();
+        assert_eq!(number(gift_item, "reserved"), u64::from(units));
+    }
     f.drop_table().await;
 }
 
@@ -844,6 +1000,10 @@ async fn change_cancel_and_confirm_with_their_refusals() {
     assert_eq!(gift.reserved, 2);
     let (gift, _) = f.store.confirm_purchase(&cy, now()).await.unwrap();
     assert_eq!((gift.reserved, gift.bought), (0, 3));
+    // Nothing is active any more, so no marker is left.
+    let raw = f.raw_partition(&list.id).await;
+    assert!(!raw.iter().any(|i| sk(i).starts_with("M#")), "{raw:?}");
+    check_invariants(&raw);
 
     let unknown = ReservationToken::generate(list.id);
     assert_eq!(
@@ -919,8 +1079,9 @@ async fn ping_tells_whether_the_table_answers() {
 // ---- Concurrency ----
 
 /// The invariants of a list's partition, read raw: for every gift, `reserved + bought <=
-/// wanted`, `reserved` and `bought` equal the sums of its reservations in those states, and a
-/// mailbox holds at most one active reservation of it.
+/// wanted`, `reserved` and `bought` equal the sums of its reservations in those states, a
+/// mailbox holds at most one active reservation of it, and there is a marker
+/// `M#<gift>#<mailbox>` exactly for each active reservation, pointing at it.
 fn check_invariants(items: &[Item]) {
     #[derive(Default, Debug)]
     struct Sums {
@@ -928,7 +1089,8 @@ fn check_invariants(items: &[Item]) {
         bought: u64,
     }
     let mut sums: HashMap<String, Sums> = HashMap::new();
-    let mut active = HashSet::new();
+    // (gift, mailbox) -> the active reservation's token hash.
+    let mut active: HashMap<(String, String), String> = HashMap::new();
     for r in items.iter().filter(|i| sk(i).starts_with("R#")) {
         let gift = text(r, "gift_id").to_owned();
         let q = number(r, "quantity");
@@ -936,8 +1098,12 @@ fn check_invariants(items: &[Item]) {
         match text(r, "state") {
             "reserved" => {
                 entry.reserved += q;
-                let fresh = active.insert((gift, text(r, "mailbox").to_owned()));
-                assert!(fresh, "two active reservations for one mailbox: {r:?}");
+                let hash = sk(r).trim_start_matches("R#").to_owned();
+                let earlier = active.insert((gift, text(r, "mailbox").to_owned()), hash);
+                assert!(
+                    earlier.is_none(),
+                    "two active reservations for one mailbox: {r:?}"
+                );
             }
             "bought" => entry.bought += q,
             "cancelled" => {}
@@ -957,6 +1123,24 @@ fn check_invariants(items: &[Item]) {
         assert_eq!(bought, sums.bought, "bought != Σ bought for {id}");
     }
     assert!(sums.is_empty(), "reservations of unknown gifts: {sums:?}");
+    let mut markers: HashMap<(String, String), String> = HashMap::new();
+    for m in items.iter().filter(|i| sk(i).starts_with("M#")) {
+        let (gift, mailbox) = sk(m)
+            .trim_start_matches("M#")
+            .split_once('#')
+            .unwrap_or_else(|| panic!("a marker key is M#<gift>#<mailbox>: {m:?}"));
+        assert_eq!(text(m, "kind"), "marker");
+        assert!(number(m, "v") >= 1, "{m:?}");
+        let earlier = markers.insert(
+            (gift.to_owned(), mailbox.to_owned()),
+            text(m, "hash").to_owned(),
+        );
+        assert!(earlier.is_none(), "two markers with one key: {m:?}");
+    }
+    assert_eq!(
+        markers, active,
+        "markers must be exactly the active reservations, each pointing at its own"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

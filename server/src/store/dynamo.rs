@@ -2,9 +2,10 @@
 //!
 //! Every action reads what it needs (strongly consistent), applies the domain rule, and writes
 //! the result in ONE conditional request: a single-item write, or a `TransactWriteItems` when
-//! several items change. Conditions compare each item's version (`v`), so a write based on a
-//! stale read fails instead of overwriting; the action then re-reads and tries again, at most
-//! [`MAX_ATTEMPTS`] times, with a short random pause. See `docs/data-model.md`.
+//! several items change. Conditions compare each item's version (`v`; on an active-reservation
+//! marker, the hash it points at), so a write based on a stale read fails instead of
+//! overwriting; the action then re-reads and tries again, at most [`MAX_ATTEMPTS`] times, with a
+//! short random pause. See `docs/data-model.md`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,15 +27,15 @@ use aws_sdk_dynamodb::Client;
 use domain::rules::{self, MAX_GIFTS_PER_LIST};
 use domain::{
     CatalogueProduct, Gift, GiftId, GiftList, ListId, Quantity, Reservation, ReservationKey,
-    ReservationToken, ReserveRequest, RuleError, UserId,
+    ReservationToken, ReserveRequest, RuleError, TokenHash, UserId,
 };
 use time::OffsetDateTime;
 
 use super::items::{
-    self, attr, decode_gift, decode_list, decode_partition_item, decode_product,
-    decode_reservation, describe_key, gift_item, gift_key, list_item, list_key, list_pk, n,
-    owner_gsi_pk, product_url_gsi_pk, reservation_item, reservation_key, s, DecodeError, Item,
-    PartitionItem, StoredList, Versioned,
+    self, attr, decode_gift, decode_list, decode_marker, decode_partition_item, decode_product,
+    decode_reservation, describe_key, gift_item, gift_key, list_item, list_key, list_pk,
+    marker_item, marker_key, marker_key_of, n, owner_gsi_pk, product_url_gsi_pk, reservation_item,
+    reservation_key, s, DecodeError, Item, PartitionItem, StoredList, Versioned,
 };
 use super::schema::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 
@@ -144,6 +145,13 @@ impl Expr {
         Self::condition("#owner = :owner")
             .name("#owner", attr::OWNER)
             .value(":owner", s(owner.as_str()))
+    }
+
+    /// The marker exists and points at the reservation whose token hashes to `hash`.
+    fn points_at(hash: &TokenHash) -> Self {
+        Self::condition("#hash = :hash")
+            .name("#hash", attr::HASH)
+            .value(":hash", s(hash.as_str()))
     }
 
     /// The list exists and is open.
@@ -598,50 +606,59 @@ impl DynamoStore {
         Ok(partition)
     }
 
-    /// The mailbox's active reservation of a gift, if any.
-    async fn active_reservation(
+    /// The marker of `mailbox`'s active reservation of a gift: the reservation's token hash.
+    async fn load_marker(
         &self,
         op: &'static str,
         list_id: &ListId,
         gift_id: &GiftId,
         mailbox: &str,
-    ) -> Result<Option<Versioned<Reservation>>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :r)")
-            .filter_expression("#gift = :gift AND #mailbox = :mailbox AND #state = :reserved")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_names("#gift", attr::GIFT_ID)
-            .expression_attribute_names("#mailbox", attr::MAILBOX)
-            .expression_attribute_names("#state", attr::STATE)
-            .expression_attribute_values(":pk", s(list_pk(list_id)))
-            .expression_attribute_values(":r", s(items::RESERVATION_SK_PREFIX))
-            .expression_attribute_values(":gift", s(gift_id.as_str()))
-            .expression_attribute_values(":mailbox", s(mailbox))
-            .expression_attribute_values(
-                ":reserved",
-                s(domain::ReservationState::Reserved.as_str()),
-            );
-        let found = self.query_all(op, query).await?;
-        if found.len() > 1 {
-            tracing::error!(
-                operation = op,
-                table = %self.table,
-                list = %list_id,
-                gift = %gift_id,
-                count = found.len(),
-                "several active reservations for one mailbox; using the first"
-            );
-        }
-        match found.first() {
-            Some(item) => self.decode(op, item, decode_reservation).map(Some),
+    ) -> Result<Option<Versioned<TokenHash>>, StoreError> {
+        match self.get(op, marker_key(list_id, gift_id, mailbox)).await? {
+            Some(item) => self.decode(op, &item, decode_marker).map(Some),
             None => Ok(None),
         }
     }
+
+    /// The active reservation that `marker` (just read) points at, checked against the gift
+    /// and mailbox the marker is for.
+    async fn follow_marker(
+        &self,
+        op: &'static str,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        mailbox: &str,
+        marker: Option<Versioned<TokenHash>>,
+    ) -> Result<Active, StoreError> {
+        let Some(marker) = marker else {
+            return Ok(Active::None);
+        };
+        let key = ReservationKey {
+            list_id: *list_id,
+            hash: marker.value.clone(),
+        };
+        Ok(match self.load_reservation(op, &key).await? {
+            Some(r)
+                if r.value.is_active()
+                    && r.value.gift_id == *gift_id
+                    && r.value.email.mailbox_key() == mailbox =>
+            {
+                Active::Found(r, marker)
+            }
+            _ => Active::Stale(marker),
+        })
+    }
+}
+
+/// Where the marker of a (gift, mailbox) leads.
+#[derive(Debug)]
+enum Active {
+    /// No marker: the mailbox holds no active reservation of the gift.
+    None,
+    /// The active reservation, and the marker (token hash, version) that points at it.
+    Found(Versioned<Reservation>, Versioned<TokenHash>),
+    /// The marker pointed at a reservation that was gone or no longer active when read.
+    Stale(Versioned<TokenHash>),
 }
 
 /// `meta` when it exists and `owner` owns it; `NotFound` otherwise (the two look the same).
@@ -654,7 +671,8 @@ fn owned(meta: Option<StoredList>, owner: &UserId) -> Result<StoredList, StoreEr
 
 impl DynamoStore {
     /// Reads a reservation with its gift and list, applies `rule`, and writes gift and
-    /// reservation together (change, cancel, confirm).
+    /// reservation together (change, cancel, confirm), with the marker when the reservation
+    /// stops being active.
     async fn change_reservation_with<F>(
         &self,
         op: &'static str,
@@ -689,7 +707,7 @@ impl DynamoStore {
             } else {
                 Expr::exists()
             };
-            let writes = vec![
+            let mut writes = vec![
                 self.check(list_key(&key.list_id), list_condition)?,
                 self.put(
                     gift_item(&new_gift, gift.version + 1),
@@ -700,6 +718,14 @@ impl DynamoStore {
                     Expr::version(reservation.version),
                 )?,
             ];
+            if reservation.value.is_active() && !new_reservation.is_active() {
+                // Cancelled or bought: the mailbox no longer holds an active reservation of
+                // the gift, so its marker goes (a change of quantity leaves it as it is).
+                writes.push(self.delete(
+                    marker_key_of(&reservation.value),
+                    Expr::points_at(&key.hash),
+                )?);
+            }
             if !self.transact(op, writes).await?.lost() {
                 return Ok((new_gift, new_reservation));
             }
@@ -1009,24 +1035,50 @@ impl Store for DynamoStore {
     ) -> Result<Reserved, StoreError> {
         const OP: &str = "reserve";
         let mailbox = request.email.mailbox_key();
+        // A marker that led to no active reservation in the previous attempt.
+        let mut stale: Option<Versioned<TokenHash>> = None;
         for attempt in 1..=MAX_ATTEMPTS {
-            // The gift is read BEFORE the guest's reservations: every change to a gift's
-            // reservations raises the gift's version, so one made after this read fails the
-            // write below rather than going unseen.
-            let (meta, gift) = tokio::try_join!(
+            // The reads need no order: the write below re-checks each of them when it commits
+            // (the gift's version, the marker's hash, the old reservation's version).
+            let (meta, gift, marker) = tokio::try_join!(
                 self.load_meta(OP, list_id),
-                self.load_gift(OP, list_id, gift_id)
+                self.load_gift(OP, list_id, gift_id),
+                self.load_marker(OP, list_id, gift_id, &mailbox)
             )?;
             let meta = meta.ok_or(StoreError::NotFound)?;
             let gift = gift.ok_or(StoreError::GiftNotFound)?;
-            let existing = self
-                .active_reservation(OP, list_id, gift_id, &mailbox)
-                .await?;
+            let existing = match self
+                .follow_marker(OP, list_id, gift_id, &mailbox, marker)
+                .await?
+            {
+                Active::None => None,
+                Active::Found(reservation, marker) => Some((reservation, marker)),
+                Active::Stale(marker) => {
+                    if stale.as_ref() == Some(&marker) {
+                        // The same marker twice, leading nowhere both times. A race cannot do
+                        // that (a marker's hash and version never come back), so it is wrong.
+                        tracing::error!(
+                            operation = OP,
+                            table = %self.table,
+                            list = %list_id,
+                            gift = %gift_id,
+                            hash = %marker.value,
+                            "an active-reservation marker points at no active reservation"
+                        );
+                        return Err(StoreError::Corrupt);
+                    }
+                    // Read just as that reservation was settled or re-keyed: a lost race.
+                    stale = Some(marker);
+                    self.lost_races.fetch_add(1, Ordering::Relaxed);
+                    self.back_off(attempt).await;
+                    continue;
+                }
+            };
             let token = ReservationToken::generate(*list_id);
             let outcome = rules::reserve(
                 &meta.list,
                 &gift.value,
-                existing.as_ref().map(|r| &r.value),
+                existing.as_ref().map(|(r, _)| &r.value),
                 request.clone(),
                 &token,
                 now,
@@ -1035,7 +1087,7 @@ impl Store for DynamoStore {
             // the mailbox (which gets the new link by email) can act on it.
             let mut reservation = outcome.reservation;
             reservation.key = token.key();
-            let version = existing.as_ref().map_or(1, |old| old.version + 1);
+            let version = existing.as_ref().map_or(1, |(old, _)| old.version + 1);
             let mut writes = vec![
                 self.check(list_key(list_id), Expr::open())?,
                 self.put(
@@ -1044,10 +1096,19 @@ impl Store for DynamoStore {
                 )?,
                 self.put(reservation_item(&reservation, version), Expr::absent())?,
             ];
-            if let Some(old) = &existing {
-                writes.push(
-                    self.delete(reservation_key(&old.value.key), Expr::version(old.version))?,
-                );
+            match &existing {
+                // The marker must not exist yet: the table itself keeps one active
+                // reservation per gift and mailbox.
+                None => writes.push(self.put(marker_item(&reservation, 1), Expr::absent())?),
+                Some((old, marker)) => {
+                    writes.push(
+                        self.delete(reservation_key(&old.value.key), Expr::version(old.version))?,
+                    );
+                    writes.push(self.put(
+                        marker_item(&reservation, marker.version + 1),
+                        Expr::points_at(&old.value.key.hash),
+                    )?);
+                }
             }
             if !self.transact(OP, writes).await?.lost() {
                 let gift = outcome.gift;

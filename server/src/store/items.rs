@@ -36,6 +36,8 @@ pub const PAGE_SK_PREFIX: &str = "L";
 pub const GIFT_SK_PREFIX: &str = "L#G#";
 /// Sort keys of reservations start with this.
 pub const RESERVATION_SK_PREFIX: &str = "R#";
+/// Sort keys of active-reservation markers start with this (`M#<giftId>#<mailbox key>`).
+pub const MARKER_SK_PREFIX: &str = "M#";
 /// `gsi1sk` of lists starts with this (the owner's dashboard).
 pub const LIST_GSI_SK_PREFIX: &str = "LIST#";
 /// The sort key of a catalogue product, and its `gsi1sk`.
@@ -57,6 +59,12 @@ pub fn gift_sk(gift_id: &GiftId) -> String {
 
 pub fn reservation_sk(hash: &TokenHash) -> String {
     format!("{RESERVATION_SK_PREFIX}{hash}")
+}
+
+/// The sort key of the marker of `mailbox`'s active reservation of a gift. A gift id is 22
+/// base64url characters (no `#`), so the key reads back unambiguously.
+pub fn marker_sk(gift_id: &GiftId, mailbox: &str) -> String {
+    format!("{MARKER_SK_PREFIX}{gift_id}#{mailbox}")
 }
 
 /// `gsi1pk` of the lists `owner` owns.
@@ -103,12 +111,23 @@ pub fn reservation_key(reservation: &ReservationKey) -> Item {
     )
 }
 
+/// The key of the marker of `mailbox`'s (an [`Email::mailbox_key`]) active reservation of a
+/// gift.
+pub fn marker_key(list_id: &ListId, gift_id: &GiftId, mailbox: &str) -> Item {
+    key(list_pk(list_id), marker_sk(gift_id, mailbox))
+}
+
+/// The key of the marker that points at `r` while `r` is active.
+pub fn marker_key_of(r: &Reservation) -> Item {
+    marker_key(&r.key.list_id, &r.gift_id, &r.email.mailbox_key())
+}
+
 // ---- Attribute names ----
 
 /// Attribute names, for items and for expressions.
 pub mod attr {
-    /// What the item is: `list`, `gift`, `reservation` or `product` (for people reading the
-    /// table; decoding goes by the key).
+    /// What the item is: `list`, `gift`, `reservation`, `marker` or `product` (for people
+    /// reading the table; decoding goes by the key).
     pub const KIND: &str = "kind";
     /// The item's version, raised by every change; conditions compare it.
     pub const VERSION: &str = "v";
@@ -141,6 +160,9 @@ pub mod attr {
     pub const QUANTITY: &str = "quantity";
     pub const USER_ID: &str = "user_id";
     pub const RETAILER: &str = "retailer";
+    /// On a marker: the token hash of the active reservation it points at. (`HASH` is a
+    /// DynamoDB reserved word: expressions name it through a placeholder.)
+    pub const HASH: &str = "hash";
 }
 
 /// The optional attributes of a catalogue product item (removed when a new version lacks them).
@@ -292,6 +314,16 @@ pub fn reservation_item(r: &Reservation, version: u64) -> Item {
     put_opt(&mut item, attr::USER_ID, r.user_id.map(|u| s(u.as_str())));
     item.insert(attr::CREATED_AT.into(), s(time_text(r.created_at)));
     item.insert(attr::UPDATED_AT.into(), s(time_text(r.updated_at)));
+    item
+}
+
+/// The marker of an active reservation: one per (gift, mailbox) that has one, pointing at it
+/// by its token hash.
+pub fn marker_item(r: &Reservation, version: u64) -> Item {
+    let mut item = marker_key_of(r);
+    item.insert(attr::KIND.into(), s("marker"));
+    item.insert(attr::VERSION.into(), n(version));
+    item.insert(attr::HASH.into(), s(r.key.hash.as_str()));
     item
 }
 
@@ -573,6 +605,15 @@ pub fn decode_reservation(item: &Item) -> Result<Versioned<Reservation>, DecodeE
     })
 }
 
+/// Decodes a marker item: the token hash of the active reservation it points at.
+pub fn decode_marker(item: &Item) -> Result<Versioned<TokenHash>, DecodeError> {
+    let f = Fields(item);
+    Ok(Versioned {
+        value: f.parse(attr::HASH, TokenHash::parse)?,
+        version: f.version()?,
+    })
+}
+
 /// Decodes a catalogue product item.
 pub fn decode_product(item: &Item) -> Result<CatalogueProduct, DecodeError> {
     let f = Fields(item);
@@ -583,8 +624,9 @@ pub fn decode_product(item: &Item) -> Result<CatalogueProduct, DecodeError> {
     })
 }
 
-/// Decodes an item of a list's partition by its sort key; `None` for kinds this version does
-/// not know (so that adding a kind later does not break older servers).
+/// Decodes an item of a list's partition by its sort key; `None` for markers (an index, not
+/// content: only `reserve` reads them, by key) and for kinds this version does not know (so
+/// that adding a kind later does not break older servers).
 pub fn decode_partition_item(item: &Item) -> Result<Option<PartitionItem>, DecodeError> {
     let sk = Fields(item).s(SK)?;
     Ok(if sk == LIST_SK {
@@ -594,6 +636,7 @@ pub fn decode_partition_item(item: &Item) -> Result<Option<PartitionItem>, Decod
     } else if sk.starts_with(RESERVATION_SK_PREFIX) {
         Some(PartitionItem::Reservation(decode_reservation(item)?))
     } else {
+        // Markers (`M#…`) and unknown kinds.
         None
     })
 }
@@ -678,6 +721,17 @@ mod tests {
             decode_reservation(&item).unwrap().value,
             outcome.reservation
         );
+        let marker = marker_item(&outcome.reservation, 4);
+        assert_eq!(
+            marker[SK],
+            s(format!(
+                "M#{}#annlee@gmail.com",
+                outcome.reservation.gift_id
+            ))
+        );
+        assert_eq!(marker[PK], item[PK]);
+        let back = decode_marker(&marker).unwrap();
+        assert_eq!((back.value, back.version), (token.key().hash, 4));
 
         let product = CatalogueProduct {
             id: CatalogueProductId::generate(),
@@ -756,5 +810,15 @@ mod tests {
         let mut other = item;
         other.insert(SK.into(), s("X#something"));
         assert_eq!(decode_partition_item(&other), Ok(None));
+        // Markers are skipped without being decoded, even a damaged one.
+        let marker = HashMap::from([
+            (PK.to_owned(), s(list_pk(&list.id))),
+            (
+                SK.to_owned(),
+                s(marker_sk(&GiftId::generate(), "a@example.com")),
+            ),
+            (attr::KIND.to_owned(), s("marker")),
+        ]);
+        assert_eq!(decode_partition_item(&marker), Ok(None));
     }
 }
