@@ -38,17 +38,17 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned();
+    // The span gives context to whatever is logged while handling the request; the request's own
+    // line repeats the fields so that it reads whole on its own (and flat, in JSON).
     let span = tracing::info_span!("request", %method, %path, %request_id);
-    let response = next.run(request).instrument(span.clone()).await;
+    let response = next.run(request).instrument(span).await;
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status >= 500 {
-            tracing::error!(status, latency_ms, "request failed");
-        } else {
-            tracing::info!(status, latency_ms, "request");
-        }
-    });
+    if status >= 500 {
+        tracing::error!(%method, %path, %request_id, status, latency_ms, "request failed");
+    } else {
+        tracing::info!(%method, %path, %request_id, status, latency_ms, "request");
+    }
     response
 }
 
