@@ -10,11 +10,33 @@ const NAV_LINKS: [(&str, &str); 3] = [
     ("/#surprise", "Keeping the surprise"),
 ];
 
+/// The list of site links, styled per place; used by the header, its mobile menu and the footer.
+#[component]
+fn NavLinks(list_class: &'static str, link_class: &'static str) -> impl IntoView {
+    view! {
+        <ul class=list_class>
+            {NAV_LINKS
+                .iter()
+                .map(|(href, label)| {
+                    view! {
+                        <li>
+                            <a href=*href class=link_class>
+                                {*label}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
 /// The site header. On small screens the links fold into a menu behind a button.
 #[component]
 pub fn Header() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let toggle = move |_| set_menu_open.update(|open| *open = !*open);
+    // A click on any link in the menu (it bubbles up to the <nav>) closes the menu.
     let close = move |_| set_menu_open.set(false);
 
     view! {
@@ -25,20 +47,10 @@ pub fn Header() -> impl IntoView {
                     "Ewelists"
                 </A>
                 <nav aria-label="Main" class="hidden md:block">
-                    <ul class="flex gap-6 text-sm font-medium">
-                        {NAV_LINKS
-                            .iter()
-                            .map(|(href, label)| {
-                                view! {
-                                    <li>
-                                        <a href=*href class="rounded py-2 text-stone-700 hover:text-rose-700">
-                                            {*label}
-                                        </a>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
+                    <NavLinks
+                        list_class="flex gap-6 text-sm font-medium"
+                        link_class="rounded py-2 text-stone-700 hover:text-rose-700"
+                    />
                 </nav>
                 <button
                     id="menu-button"
@@ -59,25 +71,12 @@ pub fn Header() -> impl IntoView {
                 aria-label="Main"
                 class="border-t border-stone-200 bg-white md:hidden"
                 hidden=move || !menu_open.get()
+                on:click=close
             >
-                <ul class="mx-auto max-w-5xl px-2 py-2">
-                    {NAV_LINKS
-                        .iter()
-                        .map(|(href, label)| {
-                            view! {
-                                <li>
-                                    <a
-                                        href=*href
-                                        class="flex min-h-11 items-center rounded-lg px-3 text-base text-stone-800 hover:bg-stone-100"
-                                        on:click=close
-                                    >
-                                        {*label}
-                                    </a>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
+                <NavLinks
+                    list_class="mx-auto max-w-5xl px-2 py-2"
+                    link_class="flex min-h-11 items-center rounded-lg px-3 text-base text-stone-800 hover:bg-stone-100"
+                />
             </nav>
         </header>
     }
@@ -91,20 +90,10 @@ pub fn Footer() -> impl IntoView {
             <div class="mx-auto flex max-w-5xl flex-col gap-4 px-4 py-6 text-sm text-stone-600 sm:flex-row sm:items-center sm:justify-between">
                 <p>"Ewelists: gift lists for life's big moments."</p>
                 <nav aria-label="Footer">
-                    <ul class="flex flex-wrap gap-x-4 gap-y-1">
-                        {NAV_LINKS
-                            .iter()
-                            .map(|(href, label)| {
-                                view! {
-                                    <li>
-                                        <a href=*href class="inline-flex min-h-11 items-center hover:text-rose-700">
-                                            {*label}
-                                        </a>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
+                    <NavLinks
+                        list_class="flex flex-wrap gap-x-4 gap-y-1"
+                        link_class="inline-flex min-h-11 items-center hover:text-rose-700"
+                    />
                 </nav>
             </div>
         </footer>
