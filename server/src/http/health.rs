@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::{store, AppState};
+use crate::AppState;
 
 /// 200 when the table answers, 503 otherwise. Never cached; says nothing about internals.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let table_ok = store::ping(&state.dynamodb, &state.config.table.name).await;
+    let table_ok = state.store.ping().await;
     let (status, body) = if table_ok {
         (
             StatusCode::OK,

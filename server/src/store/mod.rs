@@ -20,8 +20,8 @@ pub async fn client(sdk: &aws_config::SdkConfig, table: &TableConfig) -> Client 
     Client::from_conf(builder.build())
 }
 
-/// Whether the table answers: used by `/healthz`.
-pub async fn ping(client: &Client, table: &str) -> bool {
+/// Whether the table answers (`Store::ping`, which `/healthz` uses).
+pub(crate) async fn ping(client: &Client, table: &str) -> bool {
     match client.describe_table().table_name(table).send().await {
         Ok(out) => out
             .table()
