@@ -5,6 +5,8 @@
 //! may depend on which side it runs on, except through effects (which run in the browser only).
 
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
@@ -21,6 +23,8 @@ use crate::pages::{error::ErrorPage, home::HomePage, not_found::NotFound};
 
 /// The document around the app: rendered once per request on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::apply(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -11,6 +11,12 @@ test.describe("the app shell", () => {
     expect(html).toMatch(/<header[^>]*>/);
     expect(html).toMatch(/<footer[^>]*>/);
     expect(html).toContain("/pkg/ewelists.js");
+    // Scripts run only with this response's nonce; the hydration tests below prove it suffices.
+    const policy = res.headers()["content-security-policy"];
+    const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(html).toContain(`nonce="${nonce}"`);
+    expect(policy).not.toContain("unsafe-inline");
   });
 
   test("the page reads well with scripts turned off", async ({ browser }) => {

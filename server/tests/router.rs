@@ -21,16 +21,23 @@ fn endpoint() -> String {
 }
 
 fn config(table: &str) -> Config {
+    config_for("test", "http://localhost:3000", table)
+}
+
+fn config_for(environment: &str, site: &str, table: &str) -> Config {
     let vars: HashMap<String, String> = [
-        ("EWELISTS_ENV", "test"),
-        ("EWELISTS_SITE_URL", "http://localhost:3000"),
+        ("EWELISTS_ENV", environment),
+        ("EWELISTS_SITE_URL", site),
         ("EWELISTS_TABLE", table),
         ("EWELISTS_DYNAMODB_ENDPOINT", &endpoint()),
         (
             "EWELISTS_COGNITO_ISSUER",
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
         ),
-        ("EWELISTS_COGNITO_DOMAIN", "http://localhost:4566"),
+        (
+            "EWELISTS_COGNITO_DOMAIN",
+            "https://ewelists.auth.us-east-1.amazoncognito.com",
+        ),
         ("EWELISTS_COGNITO_CLIENT_ID", "client"),
         ("EWELISTS_SES_REGION", "us-east-1"),
         ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
@@ -47,6 +54,10 @@ fn unique_table() -> String {
 }
 
 async fn state(table: &str) -> AppState {
+    state_with(config(table)).await
+}
+
+async fn state_with(config: Config) -> AppState {
     // Static credentials for DynamoDB Local when the environment has none.
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
         std::env::set_var("AWS_ACCESS_KEY_ID", "local");
@@ -59,7 +70,7 @@ async fn state(table: &str) -> AppState {
         .output_name("ewelists")
         .site_root("target/site")
         .build();
-    AppState::connect(config(table), options).await
+    AppState::connect(config, options).await
 }
 
 async fn get(state: &AppState, path: &str) -> (StatusCode, header::HeaderMap, String) {
@@ -147,5 +158,84 @@ async fn migrate_is_idempotent() {
         ttl.time_to_live_description()
             .and_then(|d| d.attribute_name()),
         Some(schema::TTL_ATTRIBUTE)
+    );
+}
+
+/// The nonce in a page's policy (`script-src 'nonce-…'`).
+fn policy_nonce(headers: &header::HeaderMap) -> String {
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {policy}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn pages_allow_only_scripts_with_their_nonce() {
+    let state = state(&unique_table()).await;
+    let (_, headers, body) = get(&state, "/").await;
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let nonce = policy_nonce(&headers);
+    assert!(nonce.len() >= 16, "{nonce}");
+    let scripts: Vec<&str> = body.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty());
+    for script in scripts {
+        let tag = script.split('>').next().unwrap_or_default();
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "script without the nonce: <script{tag}>"
+        );
+    }
+    // A new nonce for every response.
+    let (_, again, _) = get(&state, "/").await;
+    assert_ne!(policy_nonce(&again), nonce);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let table = unique_table();
+    let state = state(&table).await;
+    schema::migrate(&state.dynamodb, &table).await.unwrap();
+    for path in ["/", "/healthz", "/favicon.svg", "/no/such/page"] {
+        let (_, headers, _) = get(&state, path).await;
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(
+            headers[header::REFERRER_POLICY],
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        assert!(
+            headers.contains_key(header::CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+        assert!(
+            !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+            "no HSTS on plain http: {path}"
+        );
+    }
+    let (_, headers, _) = get(&state, "/healthz").await;
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+#[tokio::test]
+async fn deployed_sites_send_hsts() {
+    let state = state_with(config_for(
+        "staging",
+        "https://staging.ewelists.com",
+        &unique_table(),
+    ))
+    .await;
+    let (_, headers, _) = get(&state, "/").await;
+    assert_eq!(
+        headers[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=63072000; includeSubDomains"
     );
 }

@@ -1,5 +1,6 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
+mod headers;
 mod health;
 mod logging;
 
@@ -17,6 +18,7 @@ pub use logging::redact_path;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos_options = state.leptos_options.clone();
+    let hsts = state.config.environment.is_deployed();
     Router::new()
         .route("/healthz", get(health::healthz))
         .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
@@ -27,6 +29,10 @@ pub fn router(state: AppState) -> Router {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(axum::middleware::from_fn(logging::log_requests))
+                .layer(axum::middleware::from_fn_with_state(
+                    hsts,
+                    headers::security_headers,
+                ))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)

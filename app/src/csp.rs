@@ -1,0 +1,71 @@
+//! The Content-Security-Policy of every page, bound to the nonce of its inline scripts.
+
+use leptos::config::LeptosOptions;
+use leptos::nonce::use_nonce;
+use leptos::prelude::use_context;
+
+/// The policy for a page whose inline scripts carry `nonce`.
+///
+/// Scripts: only the nonce'd hydration script, and what it loads (`'strict-dynamic'`), with
+/// `'wasm-unsafe-eval'` to compile the WebAssembly. Everything else from this origin only, except
+/// images, which may come from any https shop. No plugins, no `<base>`, no framing.
+pub fn policy(nonce: &str, options: &LeptosOptions) -> String {
+    let mut connect = String::from("'self'");
+    if options.env == leptos::config::Env::DEV {
+        // cargo-leptos' reload socket during development.
+        let port = options.reload_port;
+        connect.push_str(&format!(" ws://localhost:{port} ws://127.0.0.1:{port}"));
+    }
+    format!(
+        "default-src 'self'; \
+         script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; \
+         img-src 'self' https: data:; \
+         connect-src {connect}; \
+         font-src 'self'; \
+         object-src 'none'; \
+         base-uri 'none'; \
+         form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Puts the policy for this response's nonce into its headers. Called while rendering the shell.
+pub fn apply(options: &LeptosOptions) {
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(env: leptos::config::Env) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("ewelists")
+            .env(env)
+            .build()
+    }
+
+    #[test]
+    fn scripts_need_the_nonce() {
+        let p = policy("abc123", &options(leptos::config::Env::PROD));
+        assert!(p.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval';"));
+        assert!(!p.contains("'unsafe-inline'"));
+        assert!(p.contains("frame-ancestors 'none'"));
+        assert!(p.contains("object-src 'none'"));
+        assert!(!p.contains("ws://"), "no reload socket in production: {p}");
+    }
+
+    #[test]
+    fn development_allows_the_reload_socket() {
+        let p = policy("n", &options(leptos::config::Env::DEV));
+        assert!(p.contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001;"));
+    }
+}
