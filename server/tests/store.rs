@@ -42,6 +42,22 @@ fn created(r: Reserved) -> ReservationToken {
     }
 }
 
+/// Reserves, expecting a brand-new reservation, and returns its token.
+async fn reserve_new(
+    f: &Fixture,
+    list: &ListId,
+    gift: &GiftId,
+    email: &str,
+    quantity: u32,
+) -> ReservationToken {
+    created(
+        f.store
+            .reserve(list, gift, request(email, quantity), now())
+            .await
+            .unwrap(),
+    )
+}
+
 fn sk(item: &Item) -> &str {
     text(item, "sk")
 }
@@ -264,12 +280,7 @@ async fn list_page_has_meta_and_gifts_but_no_reservations() {
     let f = fixture("store-page").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[2, 3]).await;
-    let token = created(
-        f.store
-            .reserve(&list.id, &gifts[1], request("ann@example.com", 2), now())
-            .await
-            .unwrap(),
-    );
+    let token = reserve_new(&f, &list.id, &gifts[1], "ann@example.com", 2).await;
 
     let page = f.store.list_page(&list.id).await.unwrap().unwrap();
     assert_eq!(page.list, list);
@@ -500,12 +511,7 @@ async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[5, 1]).await;
     let t = now() + Duration::minutes(5);
-    let token = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("ann@example.com", 2), now())
-            .await
-            .unwrap(),
-    );
+    let token = reserve_new(&f, &list.id, &gifts[0], "ann@example.com", 2).await;
     f.store.confirm_purchase(&token, now()).await.unwrap();
     f.store
         .reserve(&list.id, &gifts[0], request("bob@example.com", 1), now())
@@ -616,12 +622,7 @@ async fn remove_gift_is_refused_while_reserved_and_writes_nothing() {
     let f = fixture("store-remove").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[3, 1]).await;
-    let token = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("ann@example.com", 2), now())
-            .await
-            .unwrap(),
-    );
+    let token = reserve_new(&f, &list.id, &gifts[0], "ann@example.com", 2).await;
 
     let before = f.raw_partition(&list.id).await;
     assert_eq!(
@@ -733,12 +734,7 @@ async fn the_same_mailbox_twice_increases_one_reservation_under_a_new_token() {
     let f = fixture("store-rekey").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[5]).await;
-    let first = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("Ann.Lee@gmail.com", 1), now())
-            .await
-            .unwrap(),
-    );
+    let first = reserve_new(&f, &list.id, &gifts[0], "Ann.Lee@gmail.com", 1).await;
     let later = now() + Duration::minutes(1);
     // The same Gmail mailbox, spelled differently.
     let again = f
@@ -912,18 +908,8 @@ async fn change_cancel_and_confirm_with_their_refusals() {
     let f = fixture("store-change").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[5]).await;
-    let ann = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("ann@example.com", 2), now())
-            .await
-            .unwrap(),
-    );
-    let bob = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("bob@example.com", 1), now())
-            .await
-            .unwrap(),
-    );
+    let ann = reserve_new(&f, &list.id, &gifts[0], "ann@example.com", 2).await;
+    let bob = reserve_new(&f, &list.id, &gifts[0], "bob@example.com", 1).await;
 
     let (gift, r) = f
         .store
@@ -978,12 +964,7 @@ async fn change_cancel_and_confirm_with_their_refusals() {
     assert_eq!(f.raw_partition(&list.id).await, before);
 
     // On a closed list guests may still cancel, confirm and reduce, not increase.
-    let cy = created(
-        f.store
-            .reserve(&list.id, &gifts[0], request("cy@example.com", 3), now())
-            .await
-            .unwrap(),
-    );
+    let cy = reserve_new(&f, &list.id, &gifts[0], "cy@example.com", 3).await;
     f.store
         .edit_list(&owner, &list.id, ListEdit::Close, now())
         .await
