@@ -6,9 +6,10 @@
 
 Starts both services on 127.0.0.1 (DynamoDB Local has no bind option: it listens on all
 interfaces, on a free port), waits until they answer, seeds the user pool (idempotently: an app
-client for the hosted UI with the local site's callback and sign-out URLs, and a demo user),
-then runs COMMAND with the EWELISTS_* and AWS_* variables set. When COMMAND ends, or on
-Ctrl-C / SIGTERM, both services are stopped by PID. The exit code is COMMAND's.
+client for the hosted UI with the local site's callback and sign-out URLs, and a demo user) and
+verifies the mail sender's domain in SES, then runs COMMAND with the EWELISTS_* and AWS_*
+variables set. When COMMAND ends, or on Ctrl-C / SIGTERM, both services are stopped by PID.
+The exit code is COMMAND's.
 
 Only the standard library is used; ministack runs from the venv that `./dev` creates.
 """
@@ -33,6 +34,9 @@ DEMO_PASSWORD = "Demo-pass-2026"
 DEMO_NAME = "Demo Parent"
 POOL_NAME = "ewelists-local"
 CLIENT_NAME = "ewelists-web"
+# The domain of `mail_from` under [env.local] and [env.test] in Leptos.toml: SES refuses to send
+# from an identity it has not verified.
+MAIL_DOMAIN = "ewelists.test"
 
 
 def log(msg):
@@ -181,6 +185,23 @@ class CognitoError(Exception):
         super().__init__(f"{op}: HTTP {status}: {detail[:300]}")
 
 
+def verify_mail_domain(endpoint):
+    """CreateEmailIdentity (SES v2) for the sender's domain; ministack verifies it at once.
+    Idempotent: ministack overwrites an existing identity, and AWS's AlreadyExistsException
+    means it is done."""
+    req = urllib.request.Request(
+        endpoint + "/v2/email/identities", data=json.dumps({"EmailIdentity": MAIL_DOMAIN}).encode(),
+        method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10):
+            return
+    except urllib.error.HTTPError as e:
+        detail = e.read().decode(errors="replace")
+        if "AlreadyExists" in e.headers.get("x-amzn-errortype", "") + detail:
+            return
+        raise RuntimeError(f"CreateEmailIdentity: HTTP {e.code}: {detail[:300]}") from None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=["dev", "test"], required=True)
@@ -218,6 +239,7 @@ def main():
             wait_http(f"http://127.0.0.1:{ms_port}/", "ministack", procs["ministack"])
             wait_http(f"http://127.0.0.1:{ddb_port}/", "DynamoDB Local", procs["DynamoDB Local"])
         pool_id, client_id, secret = Cognito(f"http://127.0.0.1:{ms_port}").seed(site_url)
+        verify_mail_domain(f"http://127.0.0.1:{ms_port}")
         log(f"DynamoDB Local on :{ddb_port}, ministack on :{ms_port}, ready in "
             f"{time.monotonic() - started:.1f}s (logs in {run_dir.relative_to(ROOT)})")
 
