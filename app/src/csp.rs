@@ -4,17 +4,28 @@ use leptos::config::LeptosOptions;
 use leptos::nonce::use_nonce;
 use leptos::prelude::use_context;
 
+/// The origin of the hosted sign-in (provided by the server as context): the sign-out form's
+/// answer redirects there, and browsers check form redirects against `form-action`.
+#[derive(Debug, Clone)]
+pub struct SignInOrigin(pub String);
+
 /// The policy for a page whose inline scripts carry `nonce`.
 ///
 /// Scripts: only the nonce'd hydration script, and what it loads (`'strict-dynamic'`), with
 /// `'wasm-unsafe-eval'` to compile the WebAssembly. Everything else from this origin only, except
-/// images, which may come from any https shop. No plugins, no `<base>`, no framing.
-pub fn policy(nonce: &str, options: &LeptosOptions) -> String {
+/// images, which may come from any https shop, and forms, which may also lead to the hosted
+/// sign-in. No plugins, no `<base>`, no framing.
+pub fn policy(nonce: &str, options: &LeptosOptions, sign_in: Option<&SignInOrigin>) -> String {
     let mut connect = String::from("'self'");
     if options.env == leptos::config::Env::DEV {
         // cargo-leptos' reload socket during development.
         let port = options.reload_port;
         connect.push_str(&format!(" ws://localhost:{port} ws://127.0.0.1:{port}"));
+    }
+    let mut forms = String::from("'self'");
+    if let Some(SignInOrigin(origin)) = sign_in {
+        forms.push(' ');
+        forms.push_str(origin);
     }
     format!(
         "default-src 'self'; \
@@ -25,7 +36,7 @@ pub fn policy(nonce: &str, options: &LeptosOptions) -> String {
          font-src 'self'; \
          object-src 'none'; \
          base-uri 'none'; \
-         form-action 'self'; \
+         form-action {forms}; \
          frame-ancestors 'none'"
     )
 }
@@ -37,7 +48,8 @@ pub fn apply(options: &LeptosOptions) {
     else {
         return;
     };
-    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options)) {
+    let sign_in = use_context::<SignInOrigin>();
+    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options, sign_in.as_ref())) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -55,17 +67,28 @@ mod tests {
 
     #[test]
     fn scripts_need_the_nonce() {
-        let p = policy("abc123", &options(leptos::config::Env::PROD));
+        let p = policy("abc123", &options(leptos::config::Env::PROD), None);
         assert!(p.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval';"));
         assert!(!p.contains("'unsafe-inline'"));
         assert!(p.contains("frame-ancestors 'none'"));
         assert!(p.contains("object-src 'none'"));
         assert!(!p.contains("ws://"), "no reload socket in production: {p}");
+        assert!(p.contains("form-action 'self';"));
+    }
+
+    #[test]
+    fn forms_may_lead_to_the_hosted_sign_in_only() {
+        let origin = SignInOrigin("https://auth.ewelists.com".into());
+        let p = policy("n", &options(leptos::config::Env::PROD), Some(&origin));
+        assert!(
+            p.contains("form-action 'self' https://auth.ewelists.com;"),
+            "{p}"
+        );
     }
 
     #[test]
     fn development_allows_the_reload_socket() {
-        let p = policy("n", &options(leptos::config::Env::DEV));
+        let p = policy("n", &options(leptos::config::Env::DEV), None);
         assert!(p.contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001;"));
     }
 }

@@ -4,9 +4,13 @@
 //! (feature `hydrate`). Server and browser must build the same tree, so nothing in a view
 //! may depend on which side it runs on, except through effects (which run in the browser only).
 
+#[cfg(feature = "ssr")]
+pub mod api;
+pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
+pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
@@ -19,7 +23,10 @@ use leptos_router::{
 };
 
 use crate::components::layout::{Footer, Header};
-use crate::pages::{error::ErrorPage, home::HomePage, not_found::NotFound};
+use crate::pages::{
+    account::AccountPage, error::ErrorPage, home::HomePage, not_found::NotFound,
+    sign_in_problem::SignInProblemPage,
+};
 
 /// The document around the app: rendered once per request on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
                         <Routes fallback=NotFound>
                             <Route path=path!("") view=HomePage />
+                            <Route path=path!("/account") view=AccountPage />
+                            <Route path=path!("/sign-in/problem") view=SignInProblemPage />
                         </Routes>
                     </ErrorBoundary>
                 </main>

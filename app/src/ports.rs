@@ -7,41 +7,14 @@
 //! first. See `docs/data-model.md` for how the DynamoDB adapter does it.
 
 use domain::{
-    CatalogueProduct, Gift, GiftId, GiftList, ListDetails, ListId, Notes, ProductSnapshot,
-    Quantity, Reservation, ReservationToken, ReserveRequest, RuleError, SurprisePolicy, UserId,
+    CatalogueProduct, Email, Gift, GiftId, GiftList, ListDetails, ListId, Notes, PersonName,
+    ProductSnapshot, Quantity, Reservation, ReservationToken, ReserveRequest, SurprisePolicy,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// Why a storage action failed, in words that can be shown on a page as they are.
-///
-/// Nothing here carries internal details: the adapter logs those (once, with context) and
-/// returns the plain variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum StoreError {
-    /// No such list, or the list is not the caller's: the two look the same, so that nobody
-    /// learns that a list they don't own exists.
-    #[error("We can't find that list.")]
-    NotFound,
-    /// No such gift on the list.
-    #[error("We can't find that gift on this list.")]
-    GiftNotFound,
-    /// No reservation has this link (it may have been replaced by a newer one).
-    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
-    ReservationNotFound,
-    /// A domain rule refused the change; its message says why.
-    #[error("{0}")]
-    Rule(#[from] RuleError),
-    /// Other requests kept changing the same gift or list, and the retries ran out.
-    #[error("Someone else has just reserved this gift. Please try again.")]
-    Conflict,
-    /// The database could not be reached or refused the request.
-    #[error("We can't reach our database just now. Please try again in a moment.")]
-    Unavailable,
-    /// Stored data could not be read.
-    #[error("Something went wrong reading this data. We have logged the problem.")]
-    Corrupt,
-}
+pub use crate::error::StoreError;
 
 /// What the public list page shows: the list and its gifts (never reservations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +60,7 @@ pub enum GiftEdit {
     /// Never below what guests already reserved or bought.
     Wanted(Quantity),
     Notes(Option<Notes>),
-    /// Refused with [`RuleError::DuplicateGift`] when another gift on the list has the link.
+    /// Refused with [`domain::RuleError::DuplicateGift`] when another gift on the list has the link.
     Product(ProductSnapshot),
 }
 
@@ -242,4 +215,39 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the storage answers (for `/healthz`).
     async fn ping(&self) -> bool;
+}
+
+/// An email the app asks the mail adapter to send. The adapter writes it (subject, HTML and
+/// plain text, in the site's look) from these facts; every value is escaped there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mail {
+    /// Sent once, after a person's first sign-in created their account.
+    Welcome { to: Email, name: PersonName },
+}
+
+impl Mail {
+    /// Who receives it.
+    pub fn recipient(&self) -> &Email {
+        match self {
+            Self::Welcome { to, .. } => to,
+        }
+    }
+}
+
+/// Why an email was not sent. The caller logs it and carries on: a lost email never undoes
+/// what the person did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum MailError {
+    /// The mail service could not be reached or failed; trying again later may work.
+    #[error("We couldn't send the email just now.")]
+    Unavailable,
+    /// The mail service refused this message (for example the address); retrying won't help.
+    #[error("The email could not be delivered to that address.")]
+    Rejected,
+}
+
+/// Sends email.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
 }

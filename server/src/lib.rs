@@ -4,8 +4,10 @@
 // Rendering the app's view types nests deeply.
 #![recursion_limit = "256"]
 
+pub mod auth;
 pub mod config;
 pub mod http;
+pub mod mail;
 pub mod store;
 pub mod telemetry;
 
@@ -14,7 +16,10 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::auth::cognito::Cognito;
+use crate::auth::store::AuthStore;
 use crate::config::Config;
+use crate::http::cookies::Cookies;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -24,6 +29,21 @@ pub struct AppState {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// Lists, gifts, reservations and the catalogue (the DynamoDB adapter of the app's port).
     pub store: Arc<dyn app::ports::Store>,
+    /// Users, sessions and sign-ins in progress.
+    pub auth: Arc<AuthStore>,
+    /// The hosted sign-in (Cognito).
+    pub cognito: Arc<Cognito>,
+    /// Email (SES).
+    pub mailer: Arc<dyn app::ports::Mailer>,
+}
+
+/// The server could not set up its adapters.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the sign-in addresses derived from the configuration are not valid: {0}")]
+    SignInUrls(#[from] url::ParseError),
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[from] reqwest::Error),
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -34,18 +54,36 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     /// Connects the adapters described by `config`.
-    pub async fn connect(config: Config, leptos_options: LeptosOptions) -> Self {
+    pub async fn connect(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
         let sdk = aws_config::load_from_env().await;
         let dynamodb = store::client(&sdk, &config.table).await;
         let store = Arc::new(store::DynamoStore::new(
             dynamodb.clone(),
             config.table.name.clone(),
         ));
-        Self {
+        let auth = Arc::new(AuthStore::new(dynamodb.clone(), config.table.name.clone()));
+        let cognito = Arc::new(Cognito::new(&config, auth::cognito::http_client()?)?);
+        let mailer = Arc::new(mail::SesMailer::new(
+            mail::client(&sdk, &config.mail).await,
+            config.mail.sender.clone(),
+            config.site_url.clone(),
+        ));
+        Ok(Self {
             leptos_options,
             config: Arc::new(config),
             dynamodb,
             store,
-        }
+            auth,
+            cognito,
+            mailer,
+        })
+    }
+
+    /// The site's cookies: `Secure` with the `__Host-` prefix on https, plain on local http.
+    pub fn cookies(&self) -> Cookies {
+        Cookies::new(self.config.site_url.scheme() == "https")
     }
 }

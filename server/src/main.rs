@@ -33,7 +33,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(78);
         }
     };
-    let state = AppState::connect(config, leptos).await;
+    let state = match AppState::connect(config, leptos).await {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::error!(%err, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
     let table = state.config.table.name.clone();
 
     match command.as_str() {

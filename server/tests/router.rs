@@ -2,55 +2,28 @@
 //!
 //! Needs `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test` or `scripts/stack.py --profile test`).
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
 use server::config::Config;
 use server::store::schema;
 use server::{http, AppState};
 use tower::ServiceExt;
 
-fn endpoint() -> String {
-    std::env::var("EWELISTS_DYNAMODB_ENDPOINT").expect(
-        "EWELISTS_DYNAMODB_ENDPOINT is not set: run these tests under the local stack \
-         (`./dev test`, or `python3 scripts/stack.py --profile test -- cargo test`)",
-    )
-}
+mod common;
+
+use common::site;
 
 fn config(table: &str) -> Config {
     config_for("test", "http://localhost:3000", table)
 }
 
 fn config_for(environment: &str, site: &str, table: &str) -> Config {
-    let vars: HashMap<String, String> = [
-        ("EWELISTS_ENV", environment),
-        ("EWELISTS_SITE_URL", site),
-        ("EWELISTS_TABLE", table),
-        ("EWELISTS_DYNAMODB_ENDPOINT", &endpoint()),
-        (
-            "EWELISTS_COGNITO_ISSUER",
-            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
-        ),
-        (
-            "EWELISTS_COGNITO_DOMAIN",
-            "https://ewelists.auth.us-east-1.amazoncognito.com",
-        ),
-        ("EWELISTS_COGNITO_CLIENT_ID", "client"),
-        ("EWELISTS_SES_REGION", "us-east-1"),
-        ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
-        ("EWELISTS_LOG_FORMAT", "text"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    Config::from_sources("(test)", "", &vars).expect("test config is valid")
+    site::config(environment, site, table, false)
 }
 
 fn unique_table() -> String {
-    format!("router-{}", uuid::Uuid::new_v4().simple())
+    site::unique_table("router")
 }
 
 async fn state(table: &str) -> AppState {
@@ -58,19 +31,7 @@ async fn state(table: &str) -> AppState {
 }
 
 async fn state_with(config: Config) -> AppState {
-    // Static credentials for DynamoDB Local when the environment has none.
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "local");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "local");
-    }
-    if std::env::var_os("AWS_REGION").is_none() {
-        std::env::set_var("AWS_REGION", "us-east-1");
-    }
-    let options = LeptosOptions::builder()
-        .output_name("ewelists")
-        .site_root("target/site")
-        .build();
-    AppState::connect(config, options).await
+    site::state(config).await
 }
 
 async fn get(state: &AppState, path: &str) -> (StatusCode, header::HeaderMap, String) {

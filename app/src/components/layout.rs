@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::account::AccountLink;
+
 /// Links shown in the header (and repeated in the footer, so they work before the menu script has loaded).
 const NAV_LINKS: [(&str, &str); 3] = [
     ("/#how-it-works", "How it works"),
@@ -52,6 +54,8 @@ pub fn Header() -> impl IntoView {
                         link_class="rounded py-2 text-stone-700 hover:text-rose-700"
                     />
                 </nav>
+                <div class="flex items-center gap-1">
+                <AccountLink />
                 <button
                     id="menu-button"
                     type="button"
@@ -65,6 +69,7 @@ pub fn Header() -> impl IntoView {
                     </svg>
                     "Menu"
                 </button>
+                </div>
             </div>
             <nav
                 id="mobile-menu"

@@ -1,11 +1,16 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
+pub mod cookies;
 mod headers;
 mod health;
 mod logging;
+pub mod origin;
+pub mod session;
+pub mod sign_in;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -14,14 +19,27 @@ use crate::AppState;
 
 pub use logging::redact_path;
 
-/// The whole site: pages and server functions from the app, `/healthz`, static files, logs.
+/// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
+/// files; and around them the request id, logs, security headers, the same-origin check for
+/// anything that changes state, and the session.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos_options = state.leptos_options.clone();
     let hsts = state.config.environment.is_deployed();
+    let site = origin::SiteOrigin::of(&state.config.site_url);
+    let sign_in_origin =
+        app::csp::SignInOrigin(state.config.cognito.domain.origin().ascii_serialization());
     Router::new()
         .route("/healthz", get(health::healthz))
-        .leptos_routes(&state, routes, move || app::shell(leptos_options.clone()))
+        .route("/auth/sign-in", get(sign_in::start))
+        .route("/auth/callback", get(sign_in::callback))
+        .route(app::auth::SIGN_OUT_PATH, post(sign_in::sign_out))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(sign_in_origin.clone()),
+            move || app::shell(leptos_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
@@ -33,7 +51,15 @@ pub fn router(state: AppState) -> Router {
                     hsts,
                     headers::security_headers,
                 ))
-                .layer(PropagateRequestIdLayer::x_request_id()),
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn_with_state(
+                    site,
+                    origin::same_origin_only,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    session::load_session,
+                )),
         )
         .with_state(state)
 }

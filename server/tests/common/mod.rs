@@ -194,3 +194,5 @@ pub fn request(email: &str, n: u32) -> ReserveRequest {
         user_id: None,
     }
 }
+
+pub mod site;

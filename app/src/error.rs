@@ -1,0 +1,184 @@
+//! The errors a page can show: every server function answers with [`AppError`], whose
+//! message is written for the person using the site and never carries internal details.
+
+use domain::RuleError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Why a storage action failed, in words that can be shown on a page as they are.
+///
+/// Nothing here carries internal details: the adapter logs those (once, with context) and
+/// returns the plain variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum StoreError {
+    /// No such list, or the list is not the caller's: the two look the same, so that nobody
+    /// learns that a list they don't own exists.
+    #[error("We can't find that list.")]
+    NotFound,
+    /// No such gift on the list.
+    #[error("We can't find that gift on this list.")]
+    GiftNotFound,
+    /// No reservation has this link (it may have been replaced by a newer one).
+    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    ReservationNotFound,
+    /// A domain rule refused the change; its message says why.
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    /// Other requests kept changing the same gift or list, and the retries ran out.
+    #[error("Someone else has just reserved this gift. Please try again.")]
+    Conflict,
+    /// The database could not be reached or refused the request.
+    #[error("We can't reach our database just now. Please try again in a moment.")]
+    Unavailable,
+    /// Stored data could not be read.
+    #[error("Something went wrong reading this data. We have logged the problem.")]
+    Corrupt,
+}
+
+impl StoreError {
+    /// The HTTP status that fits.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound | Self::GiftNotFound | Self::ReservationNotFound => 404,
+            Self::Rule(_) | Self::Conflict => 409,
+            Self::Unavailable => 503,
+            Self::Corrupt => 500,
+        }
+    }
+}
+
+/// Why a server function did not do what was asked, in words for the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The action needs a signed-in person and there is none (or the session ended).
+    #[error("Please sign in to continue.")]
+    SignInRequired,
+    /// The request did not come from one of this site's pages (a cross-site request).
+    #[error("This request didn't come from an Ewelists page, so we ignored it. Please reload the page and try again.")]
+    CrossSite,
+    /// A field of the form is not acceptable; `message` says why.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The request could not be read at all (a stale page, or not sent by our forms).
+    #[error("We couldn't read that request. Please reload the page and try again.")]
+    BadRequest,
+    /// Storage refused or failed; its message says why.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Too many attempts from here in a short time.
+    #[error("That's a lot of attempts in a short time. Please wait a minute and try again.")]
+    TooManyRequests,
+    /// The page could not reach the server (seen in the browser only).
+    #[error("We couldn't reach Ewelists. Please check your connection and try again.")]
+    Network,
+    /// Anything else; the server logged the details.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status that a server function answering with this error sets.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::SignInRequired => 401,
+            Self::CrossSite => 403,
+            Self::Invalid { .. } => 422,
+            Self::BadRequest => 400,
+            Self::Store(err) => err.status(),
+            Self::TooManyRequests => 429,
+            Self::Network => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// An [`AppError::Invalid`] for `field`.
+    pub fn invalid(field: &str, message: impl ToString) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<RuleError> for AppError {
+    fn from(err: RuleError) -> Self {
+        Self::Store(StoreError::Rule(err))
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The browser could not send the request or read the answer.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Network,
+            // The arguments could not be read: a stale page or a hand-made request.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_) => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_the_status_a_client_expects() {
+        assert_eq!(AppError::SignInRequired.status(), 401);
+        assert_eq!(AppError::CrossSite.status(), 403);
+        assert_eq!(AppError::invalid("title", "Too long").status(), 422);
+        assert_eq!(AppError::from(StoreError::NotFound).status(), 404);
+        assert_eq!(AppError::from(StoreError::Conflict).status(), 409);
+        assert_eq!(AppError::from(RuleError::ListClosed).status(), 409);
+        assert_eq!(AppError::from(StoreError::Unavailable).status(), 503);
+        assert_eq!(AppError::TooManyRequests.status(), 429);
+    }
+
+    #[test]
+    fn messages_are_sentences_for_people() {
+        assert_eq!(
+            AppError::invalid("title", "Too long.").to_string(),
+            "Too long."
+        );
+        assert_eq!(
+            AppError::from(StoreError::NotFound).to_string(),
+            StoreError::NotFound.to_string()
+        );
+        assert!(AppError::SignInRequired.to_string().contains("sign in"));
+    }
+
+    #[test]
+    fn framework_errors_never_carry_their_details() {
+        for err in [
+            ServerFnErrorErr::ServerError("db password is hunter2".into()),
+            ServerFnErrorErr::Deserialization("at line 1 column 2".into()),
+            ServerFnErrorErr::Request("connection refused".into()),
+        ] {
+            let app = AppError::from_server_fn_error(err);
+            let text = app.to_string();
+            assert!(
+                !text.contains("hunter2") && !text.contains("column") && !text.contains("refused")
+            );
+        }
+    }
+
+    #[test]
+    fn round_trips_through_the_wire_format() {
+        for err in [
+            AppError::SignInRequired,
+            AppError::invalid("email", "That email address is missing an @."),
+            AppError::from(StoreError::Conflict),
+        ] {
+            assert_eq!(AppError::de(err.ser()), err);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import { test, expect, hydrated, demo, signInOnHostedPage, addPoolUser } from "./fixtures";
+
+const site = process.env.EWELISTS_SITE_URL ?? "http://localhost:3000";
+
+test.describe("signing in", () => {
+  test("sign in from the header with the seeded user, see the account, sign out", async ({ page }) => {
+    await page.goto("/");
+    await hydrated(page);
+    await page.getByTestId("sign-in-link").click();
+    await signInOnHostedPage(page, demo.email, demo.password);
+    // Back on the page the sign-in started from, signed in.
+    await expect(page).toHaveURL(`${site}/`);
+    await hydrated(page);
+    await page.getByTestId("account-link").click();
+    await expect(page).toHaveURL(`${site}/account`);
+    await expect(page.getByTestId("account-email")).toHaveText(demo.email);
+    await expect(page.getByTestId("account-name")).toHaveText("Demo Parent");
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    // Through the hosted UI's sign-out and back to the site, signed out.
+    await expect(page).toHaveURL(`${site}/`);
+    await expect(page.getByTestId("sign-in-link")).toBeVisible();
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name.endsWith("ewelists-session"))).toBeUndefined();
+    // The account is out of reach again.
+    await page.goto("/account");
+    await expect(page.locator("#username")).toBeVisible();
+  });
+
+  test("a wrong password shows the sign-in page's own error", async ({ page }) => {
+    await page.goto("/auth/sign-in");
+    await signInOnHostedPage(page, demo.email, "Not-the-password-1");
+    await expect(page.locator(".error")).toContainText(/incorrect/i);
+    expect(page.url()).not.toContain(site);
+    // Nothing was set on the site.
+    const cookies = await page.context().cookies(site);
+    expect(cookies.find((c) => c.name.endsWith("ewelists-session"))).toBeUndefined();
+  });
+
+  test("a deep link to an owner page goes through sign-in and comes back", async ({ page }) => {
+    await page.goto("/account");
+    await signInOnHostedPage(page, demo.email, demo.password);
+    await expect(page).toHaveURL(`${site}/account`);
+    await expect(page.getByTestId("account-email")).toHaveText(demo.email);
+  });
+
+  test("a refused sign-in lands on a page that explains it, with a way back", async ({ page }) => {
+    await page.goto("/sign-in/problem?error=access_denied&error_description=User+cancelled");
+    await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("We couldn't sign you in");
+    await expect(page.getByTestId("sign-in-problem")).toHaveText("Sign-in was cancelled or refused.");
+    await expect(page.getByText("User cancelled")).toBeVisible();
+    await page.getByRole("link", { name: "Try again" }).click();
+    await expect(page.locator("#username")).toBeVisible();
+  });
+
+  test("a Gmail and a Googlemail sign-in of one person share one account", async ({ page }) => {
+    const tag = Math.random().toString(36).slice(2, 10);
+    const gmail = `pat.doe.${tag}@gmail.com`;
+    const googlemail = `patdoe${tag}@googlemail.com`;
+    await addPoolUser(gmail, "Pat Doe", "Right-pass-2026");
+    await addPoolUser(googlemail, "Pat D", "Right-pass-2026");
+
+    await page.goto("/account");
+    await signInOnHostedPage(page, gmail, "Right-pass-2026");
+    await expect(page.getByTestId("account-email")).toHaveText(gmail);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(`${site}/`);
+
+    await page.goto("/account");
+    await signInOnHostedPage(page, googlemail, "Right-pass-2026");
+    // The same account: the first address and name it was made with.
+    await expect(page.getByTestId("account-email")).toHaveText(gmail);
+    await expect(page.getByTestId("account-name")).toHaveText("Pat Doe");
+  });
+});

@@ -1,0 +1,362 @@
+//! The whole site under test: its configuration and state (DynamoDB Local and ministack from
+//! the local stack behind), requests through the router, and the hosted sign-in page driven
+//! like a browser would.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::config::Config;
+use server::store::schema;
+use server::{http, AppState};
+use tower::ServiceExt;
+
+/// A variable the local stack exports; the tests fail (not skip) without it.
+pub fn stack_var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => panic!(
+            "{name} is not set: run these tests under the local stack \
+             (`./dev test`, or `python3 scripts/stack.py --profile test -- cargo test`)"
+        ),
+    }
+}
+
+/// The configuration of a site on `site` with its own `table`, signing in through the
+/// stack's user pool when `real_sign_in`, else through a placeholder pool nobody calls.
+pub fn config(environment: &str, site: &str, table: &str, real_sign_in: bool) -> Config {
+    let mut vars: HashMap<String, String> = [
+        ("EWELISTS_ENV", environment.to_owned()),
+        ("EWELISTS_SITE_URL", site.to_owned()),
+        ("EWELISTS_TABLE", table.to_owned()),
+        (
+            "EWELISTS_DYNAMODB_ENDPOINT",
+            stack_var("EWELISTS_DYNAMODB_ENDPOINT"),
+        ),
+        (
+            "EWELISTS_COGNITO_ISSUER",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test".to_owned(),
+        ),
+        (
+            "EWELISTS_COGNITO_DOMAIN",
+            "https://ewelists.auth.us-east-1.amazoncognito.com".to_owned(),
+        ),
+        ("EWELISTS_COGNITO_CLIENT_ID", "client".to_owned()),
+        ("EWELISTS_SES_REGION", "us-east-1".to_owned()),
+        (
+            "EWELISTS_MAIL_FROM",
+            "Ewelists <hello@ewelists.test>".to_owned(),
+        ),
+        ("EWELISTS_LOG_FORMAT", "text".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if real_sign_in {
+        for name in [
+            "EWELISTS_COGNITO_ISSUER",
+            "EWELISTS_COGNITO_DOMAIN",
+            "EWELISTS_COGNITO_JWKS_URL",
+            "EWELISTS_COGNITO_CLIENT_ID",
+            "EWELISTS_COGNITO_CLIENT_SECRET",
+            "EWELISTS_SES_ENDPOINT",
+            "EWELISTS_SES_REGION",
+        ] {
+            vars.insert(name.to_owned(), stack_var(name));
+        }
+    }
+    Config::from_sources("(test)", "", &vars).expect("test config is valid")
+}
+
+/// A fresh table name.
+pub fn unique_table(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The site's state for `config` (its table is not created: see [`migrated`]).
+pub async fn state(config: Config) -> AppState {
+    // Static credentials for the local services when the environment has none.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "local");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "local");
+    }
+    if std::env::var_os("AWS_REGION").is_none() {
+        std::env::set_var("AWS_REGION", "us-east-1");
+    }
+    let options = LeptosOptions::builder()
+        .output_name("ewelists")
+        .site_root("target/site")
+        .build();
+    AppState::connect(config, options)
+        .await
+        .expect("the adapters start")
+}
+
+/// The site's state with its table created.
+pub async fn migrated(config: Config) -> AppState {
+    let state = state(config).await;
+    schema::migrate(&state.dynamodb, &state.config.table.name)
+        .await
+        .expect("the test table is created");
+    state
+}
+
+/// One answer of the router.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no Location in a {} answer", self.status))
+    }
+
+    /// The `Set-Cookie` values.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The value this answer sets for cookie `name` (empty when it clears it).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().iter().find_map(|c| {
+            c.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        })
+    }
+}
+
+/// Sends `request` through a fresh router on `state`.
+pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
+    let response = http::router(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// A GET with the given cookies (`name=value; …`, may be empty).
+pub async fn get(state: &AppState, path: &str, cookies: &str) -> Reply {
+    let mut request = Request::get(path);
+    if !cookies.is_empty() {
+        request = request.header(header::COOKIE, cookies);
+    }
+    send(state, request.body(Body::empty()).unwrap()).await
+}
+
+/// A POST as a page of the site sends it (`Origin` = the site), with the given cookies and a
+/// form body.
+pub async fn post_from_site(state: &AppState, path: &str, cookies: &str, form: &str) -> Reply {
+    let origin = state.config.site_url.origin().ascii_serialization();
+    post_with(
+        state,
+        path,
+        cookies,
+        form,
+        &[(header::ORIGIN, origin.as_str())],
+    )
+    .await
+}
+
+/// A POST with the given extra headers.
+pub async fn post_with(
+    state: &AppState,
+    path: &str,
+    cookies: &str,
+    form: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> Reply {
+    let mut request =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !cookies.is_empty() {
+        request = request.header(header::COOKIE, cookies);
+    }
+    for (name, value) in headers {
+        request = request.header(name.clone(), *value);
+    }
+    send(state, request.body(Body::from(form.to_owned())).unwrap()).await
+}
+
+/// The user pool of the local stack, through ministack's Cognito API.
+pub struct Pool {
+    endpoint: String,
+    pool_id: String,
+    http: reqwest::Client,
+}
+
+impl Pool {
+    pub fn from_stack() -> Self {
+        let issuer = stack_var("EWELISTS_COGNITO_ISSUER");
+        Self {
+            endpoint: stack_var("EWELISTS_TEST_MINISTACK"),
+            pool_id: issuer.rsplit('/').next().unwrap().to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(&self, op: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .http
+            .post(format!("{}/", self.endpoint))
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .header(
+                "X-Amz-Target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{op}: {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A confirmed user with this email, name and password; `verified` sets `email_verified`.
+    pub async fn add_user(&self, email: &str, name: &str, password: &str, verified: bool) {
+        self.call(
+            "AdminCreateUser",
+            serde_json::json!({
+                "UserPoolId": self.pool_id,
+                "Username": email,
+                "MessageAction": "SUPPRESS",
+                "UserAttributes": [
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": if verified { "true" } else { "false" }},
+                    {"Name": "name", "Value": name},
+                ],
+            }),
+        )
+        .await;
+        self.call(
+            "AdminSetUserPassword",
+            serde_json::json!({
+                "UserPoolId": self.pool_id,
+                "Username": email,
+                "Password": password,
+                "Permanent": true,
+            }),
+        )
+        .await;
+    }
+}
+
+/// Fills in the hosted sign-in page at `authorize_url` as a browser would and returns where
+/// it sends the browser next (the site's callback, when the password is right).
+pub async fn hosted_sign_in(authorize_url: &str, email: &str, password: &str) -> HostedAnswer {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http.get(authorize_url).send().await.unwrap();
+    assert!(page.status().is_success(), "authorize: {}", page.status());
+    let base = page.url().clone();
+    let html = page.text().await.unwrap();
+    let form = html
+        .split("<form")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no form on the sign-in page: {html}"));
+    let action = attribute(form.split('>').next().unwrap(), "action").unwrap_or_default();
+    let mut fields: Vec<(String, String)> = form
+        .split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = input.split('>').next().unwrap();
+            let kind = attribute(tag, "type").unwrap_or_default();
+            (kind == "hidden").then(|| {
+                (
+                    attribute(tag, "name").unwrap_or_default(),
+                    attribute(tag, "value").unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    fields.push(("username".into(), email.into()));
+    fields.push(("password".into(), password.into()));
+    let target = base.join(&action).unwrap();
+    let answer = http.post(target).form(&fields).send().await.unwrap();
+    let status = answer.status();
+    let location = answer
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = answer.text().await.unwrap();
+    HostedAnswer {
+        status,
+        location,
+        body,
+    }
+}
+
+/// What the hosted sign-in page answered to the form.
+pub struct HostedAnswer {
+    pub status: reqwest::StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+/// An attribute's value in one tag (double-quoted, HTML entities for `&` and quotes undone).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = tag[start..].find('"')? + start;
+    Some(
+        tag[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// One message of the stack's mail outbox (`GET /_ministack/ses/messages`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SentMail {
+    pub source: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Outbox {
+    /// By account id.
+    messages: HashMap<String, Vec<SentMail>>,
+}
+
+/// Every message in the stack's mail outbox sent to `to`, in any account.
+pub async fn outbox_for(to: &str) -> Vec<SentMail> {
+    let url = format!(
+        "{}/_ministack/ses/messages",
+        stack_var("EWELISTS_TEST_MINISTACK").trim_end_matches('/')
+    );
+    let outbox: Outbox = reqwest::get(&url)
+        .await
+        .and_then(|r| r.error_for_status())
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .expect("the outbox as JSON");
+    outbox
+        .messages
+        .into_values()
+        .flatten()
+        .filter(|m| m.to.iter().any(|a| a == to))
+        .collect()
+}

@@ -1,0 +1,510 @@
+//! Black-box tests of sign-in, sessions and the guards around the router: real requests
+//! through the router, DynamoDB Local behind, and ministack's hosted sign-in page and user pool
+//! where a test signs in for real.
+//!
+//! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
+
+mod common;
+
+use app::error::AppError;
+use axum::http::{header, StatusCode};
+use common::site::{self, get, post_from_site, post_with, Pool, Reply};
+use domain::{Email, PersonName, User, UserId};
+use leptos::server_fn::error::FromServerFnError;
+use server::auth::secret::Secret;
+use server::auth::store::Session;
+use server::AppState;
+use time::{Duration, OffsetDateTime};
+
+const SITE: &str = "http://localhost:3000";
+const SESSION: &str = "ewelists-session";
+const SIGN_IN: &str = "ewelists-sign-in";
+
+async fn local_site() -> AppState {
+    site::migrated(site::config(
+        "test",
+        SITE,
+        &site::unique_table("sign-in"),
+        false,
+    ))
+    .await
+}
+
+/// A site that signs in through the stack's user pool (its callback is registered there).
+async fn pool_site() -> AppState {
+    let site_url = site::stack_var("EWELISTS_SITE_URL");
+    site::migrated(site::config(
+        "test",
+        &site_url,
+        &site::unique_table("sign-in"),
+        true,
+    ))
+    .await
+}
+
+/// A session for a new user, stored directly; returns the cookie header that carries it.
+async fn session_for(state: &AppState, name: &str, expires_in: Duration) -> (String, User) {
+    let user = User {
+        id: UserId::generate(),
+        display_name: PersonName::parse(name).unwrap(),
+        email: Email::parse(&format!("{}@example.com", name.to_lowercase())).unwrap(),
+    };
+    let id = Secret::generate();
+    let now = OffsetDateTime::now_utc();
+    state
+        .auth
+        .create_session(
+            &id,
+            &Session {
+                user: user.clone(),
+                created_at: now,
+                expires_at: now + expires_in,
+            },
+        )
+        .await
+        .unwrap();
+    (format!("{SESSION}={}", id.expose()), user)
+}
+
+fn app_error(reply: &Reply) -> AppError {
+    AppError::de(reply.body.clone().into())
+}
+
+#[tokio::test]
+async fn protected_server_functions_answer_401_without_a_session() {
+    let state = local_site().await;
+    let reply = post_from_site(&state, "/api/account", "", "").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert_eq!(app_error(&reply), AppError::SignInRequired);
+    // Public ones still answer.
+    let viewer = post_from_site(&state, "/api/viewer", "", "").await;
+    assert_eq!(viewer.status, StatusCode::OK);
+    assert_eq!(viewer.body, "null");
+}
+
+#[tokio::test]
+async fn a_forged_or_malformed_session_cookie_is_refused_and_cleared() {
+    let state = local_site().await;
+    let forged = format!("{SESSION}={}", Secret::generate().expose());
+    for cookie in [
+        forged.as_str(),
+        "ewelists-session=not-a-session",
+        "ewelists-session=",
+    ] {
+        let reply = post_from_site(&state, "/api/account", cookie, "").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{cookie}");
+        assert_eq!(app_error(&reply), AppError::SignInRequired);
+        if cookie != "ewelists-session=" {
+            assert_eq!(reply.cookie(SESSION).as_deref(), Some(""), "{cookie}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_valid_session_reaches_the_account() {
+    let state = local_site().await;
+    let (cookie, user) = session_for(&state, "Ann", Duration::days(30)).await;
+    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let viewer: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(viewer["name"], "Ann");
+    assert_eq!(viewer["email"], user.email.as_str());
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "private, no-store");
+
+    let page = get(&state, "/account", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ann@example.com"), "{}", page.body);
+    assert!(page.body.contains("Sign out"));
+}
+
+#[tokio::test]
+async fn an_expired_session_is_signed_out() {
+    let state = local_site().await;
+    let (cookie, _) = session_for(&state, "Old", Duration::seconds(-1)).await;
+    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.cookie(SESSION).as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn a_session_in_use_slides_forward() {
+    let state = local_site().await;
+    // Expires in 10 days: older than a day since its last extension, so this use extends it.
+    let (cookie, _) = session_for(&state, "Sam", Duration::days(10)).await;
+    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let renewed = reply
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(SESSION))
+        .expect("the cookie is renewed");
+    let max_age: i64 = renewed
+        .split("Max-Age=")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((2_591_000..=2_592_000).contains(&max_age), "{renewed}"); // 30 days
+    let id = Secret::parse(cookie.split('=').nth(1).unwrap()).unwrap();
+    let stored = state
+        .auth
+        .session(&id, OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.expires_at > OffsetDateTime::now_utc() + Duration::days(29));
+    // Right after, no second write.
+    let again = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert!(again.cookie(SESSION).is_none());
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_before_anything_runs() {
+    let state = local_site().await;
+    let (cookie, _) = session_for(&state, "Ann", Duration::days(30)).await;
+    for headers in [
+        vec![(header::ORIGIN, "https://evil.example")],
+        vec![(header::ORIGIN, "null")],
+        vec![(header::REFERER, "https://evil.example/page")],
+        vec![],
+    ] {
+        let reply = post_with(&state, "/api/account", &cookie, "", &headers).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert_eq!(app_error(&reply), AppError::CrossSite);
+        let sign_out = post_with(&state, "/auth/sign-out", &cookie, "", &headers).await;
+        assert_eq!(sign_out.status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    // The session survived all of that.
+    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // A Referer from the site itself is enough when Origin is missing.
+    let referred = post_with(
+        &state,
+        "/api/account",
+        &cookie,
+        "",
+        &[(header::REFERER, "http://localhost:3000/account")],
+    )
+    .await;
+    assert_eq!(referred.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn owner_pages_send_signed_out_visitors_to_sign_in_and_back() {
+    let state = local_site().await;
+    let reply = get(&state, "/account", "").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.location(), "/auth/sign-in?return_to=/account");
+    let deep = get(&state, "/lists/abc/edit?tab=gifts", "").await;
+    assert_eq!(
+        deep.location(),
+        "/auth/sign-in?return_to=/lists/abc/edit%3Ftab%3Dgifts"
+    );
+    // Public pages are not guarded.
+    assert_eq!(get(&state, "/", "").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_in_goes_to_the_hosted_ui_with_pkce_state_and_nonce() {
+    let state = local_site().await;
+    let reply = get(&state, "/auth/sign-in?return_to=/account", "").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+    let url = url::Url::parse(reply.location()).unwrap();
+    assert_eq!(
+        url.as_str().split('?').next().unwrap(),
+        "https://ewelists.auth.us-east-1.amazoncognito.com/oauth2/authorize"
+    );
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "client");
+    assert_eq!(query["redirect_uri"], "http://localhost:3000/auth/callback");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert_eq!(query["scope"], "openid email profile");
+    assert!(query["nonce"].len() >= 43);
+    // The state is bound to this browser by an HttpOnly cookie.
+    let cookie = reply
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(SIGN_IN))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(reply.cookie(SIGN_IN).unwrap(), query["state"]);
+    // A second sign-in gets fresh values.
+    let other = get(&state, "/auth/sign-in", "").await;
+    assert_ne!(other.cookie(SIGN_IN), reply.cookie(SIGN_IN));
+}
+
+#[tokio::test]
+async fn an_open_redirect_is_not_possible() {
+    let state = local_site().await;
+    for target in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+    ] {
+        let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+        let start = get(&state, &format!("/auth/sign-in?return_to={encoded}"), "").await;
+        assert_eq!(start.status, StatusCode::SEE_OTHER);
+        // The pending sign-in remembers home instead; checked through the stored record.
+        let state_value = start.cookie(SIGN_IN).unwrap();
+        let login = state
+            .auth
+            .take_login(
+                &Secret::parse(&state_value).unwrap(),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(login.return_to, "/", "{target}");
+    }
+}
+
+#[tokio::test]
+async fn a_callback_whose_state_is_not_this_browsers_is_refused() {
+    let state = local_site().await;
+    let start = get(&state, "/auth/sign-in", "").await;
+    let state_value = start.cookie(SIGN_IN).unwrap();
+    // No cookie (another browser), then a different cookie.
+    let path = format!("/auth/callback?code=abc&state={state_value}");
+    let reply = get(&state, &path, "").await;
+    assert_eq!(reply.location(), "/sign-in/problem?error=expired");
+    let other = format!("{SIGN_IN}={}", Secret::generate().expose());
+    let reply = get(&state, &path, &other).await;
+    assert_eq!(reply.location(), "/sign-in/problem?error=expired");
+    // Both answers clear the binding cookie.
+    assert_eq!(reply.cookie(SIGN_IN).as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn a_state_works_once() {
+    let state = local_site().await;
+    let start = get(&state, "/auth/sign-in", "").await;
+    let value = start.cookie(SIGN_IN).unwrap();
+    let cookie = format!("{SIGN_IN}={value}");
+    // The hosted UI reports that the person cancelled: the pending sign-in is used up.
+    let first = get(
+        &state,
+        &format!(
+            "/auth/callback?error=access_denied&error_description=User+cancelled&state={value}"
+        ),
+        &cookie,
+    )
+    .await;
+    assert_eq!(
+        first.location(),
+        "/sign-in/problem?error=access_denied&error_description=User+cancelled"
+    );
+    // Replaying the same state (with a code this time) finds nothing pending.
+    let replay = get(
+        &state,
+        &format!("/auth/callback?code=abc&state={value}"),
+        &cookie,
+    )
+    .await;
+    assert_eq!(replay.location(), "/sign-in/problem?error=expired");
+}
+
+#[tokio::test]
+async fn the_problem_page_explains_in_words_with_a_way_back() {
+    let state = local_site().await;
+    let reply = get(
+        &state,
+        "/sign-in/problem?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C/script%3E",
+        "",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("Sign-in was cancelled or refused."));
+    assert!(
+        reply.body.contains("href=\"/auth/sign-in\""),
+        "{}",
+        reply.body
+    );
+    assert!(
+        !reply.body.contains("<script>alert(1)"),
+        "the description is escaped"
+    );
+    assert!(
+        reply.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_here_and_at_the_hosted_ui() {
+    let state = local_site().await;
+    let (cookie, _) = session_for(&state, "Ann", Duration::days(30)).await;
+    let reply = post_from_site(&state, "/auth/sign-out", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.location(),
+        "https://ewelists.auth.us-east-1.amazoncognito.com/logout?client_id=client&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F"
+    );
+    assert_eq!(reply.cookie(SESSION).as_deref(), Some(""));
+    // The old cookie no longer works, even if the browser kept it.
+    let after = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    // Signing out over GET does nothing.
+    assert_ne!(
+        get(&state, "/auth/sign-out", &cookie).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn https_sites_use_host_prefixed_secure_cookies() {
+    let state = site::migrated(site::config(
+        "staging",
+        "https://staging.ewelists.com",
+        &site::unique_table("sign-in"),
+        false,
+    ))
+    .await;
+    let reply = get(&state, "/auth/sign-in", "").await;
+    let cookie = reply
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-ewelists-sign-in="))
+        .expect("a __Host- cookie");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"));
+    // The plain name means nothing there.
+    let forged = format!("{SESSION}={}", Secret::generate().expose());
+    let page = get(&state, "/account", &forged).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+/// Signs in through the stack's hosted UI as `email`, returning the session cookie.
+async fn sign_in_for_real(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    return_to: &str,
+) -> (Reply, String) {
+    let start = get(state, &format!("/auth/sign-in?return_to={return_to}"), "").await;
+    let binding = format!("{SIGN_IN}={}", start.cookie(SIGN_IN).unwrap());
+    let hosted = site::hosted_sign_in(start.location(), email, password).await;
+    let callback = hosted.location.unwrap_or_else(|| {
+        panic!(
+            "the hosted UI did not redirect: {} {}",
+            hosted.status, hosted.body
+        )
+    });
+    let site_url = state.config.site_url.as_str().trim_end_matches('/');
+    let path = callback
+        .strip_prefix(site_url)
+        .unwrap_or_else(|| panic!("redirected elsewhere: {callback}"));
+    let done = get(state, path, &binding).await;
+    let session = done.cookie(SESSION).unwrap_or_default();
+    (done, format!("{SESSION}={session}"))
+}
+
+#[tokio::test]
+async fn a_real_sign_in_through_the_hosted_ui_creates_the_account_once() {
+    let state = pool_site().await;
+    let pool = Pool::from_stack();
+    let email = format!("real-{}@example.com", uuid::Uuid::new_v4().simple());
+    pool.add_user(&email, "Rae Real", "Right-pass-2026", true)
+        .await;
+
+    let (done, cookie) = sign_in_for_real(&state, &email, "Right-pass-2026", "/account").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/account");
+    let account = post_from_site(&state, "/api/account", &cookie, "").await;
+    assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+    assert!(account.body.contains("Rae Real") && account.body.contains(&email));
+
+    // A second sign-in: the same account, a NEW session id, and no second welcome.
+    let (again, second) = sign_in_for_real(&state, &email, "Right-pass-2026", "/").await;
+    assert_eq!(again.location(), "/");
+    assert_ne!(second, cookie);
+    let welcome = wait_for_mail(&email, 1).await;
+    assert_eq!(welcome.len(), 1, "one welcome email: {welcome:?}");
+    assert_eq!(welcome[0].subject, "Welcome to Ewelists");
+    assert!(welcome[0].body_text.contains("Rae Real"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(site::outbox_for(&email).await.len(), 1);
+
+    // A wrong password stays on the hosted page with its error; nothing reaches the site.
+    let start = get(&state, "/auth/sign-in", "").await;
+    let wrong = site::hosted_sign_in(start.location(), &email, "Wrong-pass-2026").await;
+    assert!(wrong.location.is_none(), "{:?}", wrong.location);
+    assert!(
+        wrong.body.to_lowercase().contains("incorrect"),
+        "{}",
+        wrong.body
+    );
+}
+
+#[tokio::test]
+async fn gmail_and_googlemail_identities_share_one_account() {
+    let state = pool_site().await;
+    let pool = Pool::from_stack();
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    let gmail = format!("ann.lee.{tag}@gmail.com");
+    let googlemail = format!("annlee{tag}@googlemail.com");
+    pool.add_user(&gmail, "Ann Lee", "Right-pass-2026", true)
+        .await;
+    pool.add_user(&googlemail, "Ann L", "Right-pass-2026", true)
+        .await;
+
+    let (_, first) = sign_in_for_real(&state, &gmail, "Right-pass-2026", "/").await;
+    let (_, second) = sign_in_for_real(&state, &googlemail, "Right-pass-2026", "/").await;
+    let a = post_from_site(&state, "/api/account", &first, "").await;
+    let b = post_from_site(&state, "/api/account", &second, "").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body, b.body, "the same account");
+    assert!(a.body.contains(&gmail));
+}
+
+#[tokio::test]
+async fn an_unverified_email_never_joins_an_existing_account() {
+    let state = pool_site().await;
+    let pool = Pool::from_stack();
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    let verified = format!("cy.{tag}@gmail.com");
+    let unverified = format!("cy{tag}@googlemail.com");
+    pool.add_user(&verified, "Cy", "Right-pass-2026", true)
+        .await;
+    pool.add_user(&unverified, "Not Cy", "Right-pass-2026", false)
+        .await;
+
+    let (_, first) = sign_in_for_real(&state, &verified, "Right-pass-2026", "/").await;
+    let (_, second) = sign_in_for_real(&state, &unverified, "Right-pass-2026", "/").await;
+    let a = post_from_site(&state, "/api/account", &first, "").await;
+    let b = post_from_site(&state, "/api/account", &second, "").await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.body);
+    assert_ne!(a.body, b.body);
+    assert!(b.body.contains("Not Cy"));
+}
+
+/// Waits up to 5 s for at least `n` messages to `to`.
+async fn wait_for_mail(to: &str, n: usize) -> Vec<site::SentMail> {
+    for _ in 0..50 {
+        let messages = site::outbox_for(to).await;
+        if messages.len() >= n {
+            return messages;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    site::outbox_for(to).await
+}
+
+#[tokio::test]
+async fn pages_let_forms_lead_to_the_hosted_ui_and_nowhere_else() {
+    let state = local_site().await;
+    let page = get(&state, "/", "").await;
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("form-action 'self' https://ewelists.auth.us-east-1.amazoncognito.com;"),
+        "{policy}"
+    );
+}
