@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The local AWS stack: DynamoDB Local and ministack (Cognito user pool + hosted UI, SES).
+"""The local stack: DynamoDB Local, ministack (Cognito user pool + hosted UI, SES) and a test shop.
 
     stack.py --profile dev  -- COMMAND...   # data kept under .local/, fixed site port 3000
     stack.py --profile test -- COMMAND...   # in memory, every port free-picked
@@ -11,6 +11,10 @@ verifies the mail sender's domain in SES, then runs COMMAND with the EWELISTS_* 
 variables set. When COMMAND ends, or on Ctrl-C / SIGTERM, both services are stopped by PID.
 The exit code is COMMAND's.
 
+The test shop serves the product pages in end2end/shop/ over plain HTTP on 127.0.0.1 (a free
+port, from a thread of this process), for the "paste a link" lookup: EWELISTS_TEST_SHOP is its
+address, and EWELISTS_FETCH_ALLOW lets the server fetch from it although it is not public.
+
 Only the standard library is used; ministack runs from the venv that `./dev` creates.
 """
 
@@ -21,9 +25,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +44,7 @@ CLIENT_NAME = "ewelists-web"
 # The domain of `mail_from` under [env.local] and [env.test] in Leptos.toml: SES refuses to send
 # from an identity it has not verified.
 MAIL_DOMAIN = "ewelists.test"
+SHOP_DIR = ROOT / "end2end" / "shop"
 
 
 def log(msg):
@@ -110,6 +118,21 @@ def stop(proc, name):
         log(f"{name} (pid {proc.pid}) ignored SIGTERM; killing it")
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """The test shop's files, without a log line per request."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+def start_shop():
+    """Serves end2end/shop/ on 127.0.0.1 from a thread; the port is picked by the bind."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(SHOP_DIR)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="test shop", daemon=True).start()
+    return server
 
 
 class Cognito:
@@ -223,6 +246,7 @@ def main():
         ddb_data.mkdir(parents=True, exist_ok=True)
 
     procs = {}
+    shop = None
     child = None
 
     def shutdown(signum, _frame):
@@ -240,8 +264,11 @@ def main():
             wait_http(f"http://127.0.0.1:{ddb_port}/", "DynamoDB Local", procs["DynamoDB Local"])
         pool_id, client_id, secret = Cognito(f"http://127.0.0.1:{ms_port}").seed(site_url)
         verify_mail_domain(f"http://127.0.0.1:{ms_port}")
-        log(f"DynamoDB Local on :{ddb_port}, ministack on :{ms_port}, ready in "
-            f"{time.monotonic() - started:.1f}s (logs in {run_dir.relative_to(ROOT)})")
+        shop = start_shop()
+        shop_url = f"http://127.0.0.1:{shop.server_address[1]}"
+        log(f"DynamoDB Local on :{ddb_port}, ministack on :{ms_port}, test shop on "
+            f":{shop.server_address[1]}, ready in {time.monotonic() - started:.1f}s "
+            f"(logs in {run_dir.relative_to(ROOT)})")
 
         env = dict(os.environ)
         env.update({
@@ -255,10 +282,13 @@ def main():
             "EWELISTS_COGNITO_CLIENT_SECRET": secret,
             "EWELISTS_SES_ENDPOINT": f"http://127.0.0.1:{ms_port}",
             "EWELISTS_SES_REGION": REGION,
+            # The test shop is on loopback, which the link lookup refuses unless allowed.
+            "EWELISTS_FETCH_ALLOW": f"127.0.0.1:{shop.server_address[1]}",
             # Read by tests: the outbox and the seeded user.
             "EWELISTS_TEST_MINISTACK": f"http://127.0.0.1:{ms_port}",
             "EWELISTS_DEMO_EMAIL": DEMO_EMAIL,
             "EWELISTS_DEMO_PASSWORD": DEMO_PASSWORD,
+            "EWELISTS_TEST_SHOP": shop_url,
             "LEPTOS_SITE_ADDR": f"127.0.0.1:{site_port}",
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "local",
@@ -268,7 +298,8 @@ def main():
         if dev:
             print(f"\n  Ewelists:     {site_url}\n"
                   f"  Demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-                  f"  Mail outbox:  http://127.0.0.1:{ms_port}/_ministack/ses/messages\n",
+                  f"  Mail outbox:  http://127.0.0.1:{ms_port}/_ministack/ses/messages\n"
+                  f"  Test shop:    {shop_url}/cot.html\n",
                   file=sys.stderr, flush=True)
         child = subprocess.Popen(command, env=env, cwd=ROOT)
         return child.wait()
@@ -283,6 +314,9 @@ def main():
         log(f"error: {e}")
         return 1
     finally:
+        if shop is not None:
+            shop.shutdown()
+            shop.server_close()
         for name, proc in procs.items():
             stop(proc, name)
         if not dev:

@@ -9,18 +9,33 @@ use leptos::prelude::use_context;
 #[derive(Debug, Clone)]
 pub struct SignInOrigin(pub String);
 
+/// Origins that pictures may also come from over plain http: only the local test shop (the
+/// server provides it as context in local and test, from the fetch allow-list).
+#[derive(Debug, Clone, Default)]
+pub struct ExtraImageOrigins(pub Vec<String>);
+
 /// The policy for a page whose inline scripts carry `nonce`.
 ///
 /// Scripts: only the nonce'd hydration script, and what it loads (`'strict-dynamic'`), with
 /// `'wasm-unsafe-eval'` to compile the WebAssembly. Everything else from this origin only, except
 /// images, which may come from any https shop, and forms, which may also lead to the hosted
 /// sign-in. No plugins, no `<base>`, no framing.
-pub fn policy(nonce: &str, options: &LeptosOptions, sign_in: Option<&SignInOrigin>) -> String {
+pub fn policy(
+    nonce: &str,
+    options: &LeptosOptions,
+    sign_in: Option<&SignInOrigin>,
+    images: Option<&ExtraImageOrigins>,
+) -> String {
     let mut connect = String::from("'self'");
     if options.env == leptos::config::Env::DEV {
         // cargo-leptos' reload socket during development.
         let port = options.reload_port;
         connect.push_str(&format!(" ws://localhost:{port} ws://127.0.0.1:{port}"));
+    }
+    let mut img = String::from("'self' https: data:");
+    for origin in images.map(|i| i.0.as_slice()).unwrap_or_default() {
+        img.push(' ');
+        img.push_str(origin);
     }
     let mut forms = String::from("'self'");
     if let Some(SignInOrigin(origin)) = sign_in {
@@ -31,7 +46,7 @@ pub fn policy(nonce: &str, options: &LeptosOptions, sign_in: Option<&SignInOrigi
         "default-src 'self'; \
          script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; \
-         img-src 'self' https: data:; \
+         img-src {img}; \
          connect-src {connect}; \
          font-src 'self'; \
          object-src 'none'; \
@@ -49,7 +64,10 @@ pub fn apply(options: &LeptosOptions) {
         return;
     };
     let sign_in = use_context::<SignInOrigin>();
-    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, options, sign_in.as_ref())) {
+    let images = use_context::<ExtraImageOrigins>();
+    if let Ok(value) =
+        http::HeaderValue::from_str(&policy(&nonce, options, sign_in.as_ref(), images.as_ref()))
+    {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -67,19 +85,35 @@ mod tests {
 
     #[test]
     fn scripts_need_the_nonce() {
-        let p = policy("abc123", &options(leptos::config::Env::PROD), None);
+        let p = policy("abc123", &options(leptos::config::Env::PROD), None, None);
         assert!(p.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval';"));
         assert!(!p.contains("'unsafe-inline'"));
         assert!(p.contains("frame-ancestors 'none'"));
         assert!(p.contains("object-src 'none'"));
         assert!(!p.contains("ws://"), "no reload socket in production: {p}");
         assert!(p.contains("form-action 'self';"));
+        assert!(p.contains("img-src 'self' https: data:;"), "{p}");
+    }
+
+    #[test]
+    fn the_local_test_shop_may_serve_pictures() {
+        let shop = ExtraImageOrigins(vec!["http://127.0.0.1:4567".into()]);
+        let p = policy("n", &options(leptos::config::Env::PROD), None, Some(&shop));
+        assert!(
+            p.contains("img-src 'self' https: data: http://127.0.0.1:4567;"),
+            "{p}"
+        );
     }
 
     #[test]
     fn forms_may_lead_to_the_hosted_sign_in_only() {
         let origin = SignInOrigin("https://auth.ewelists.com".into());
-        let p = policy("n", &options(leptos::config::Env::PROD), Some(&origin));
+        let p = policy(
+            "n",
+            &options(leptos::config::Env::PROD),
+            Some(&origin),
+            None,
+        );
         assert!(
             p.contains("form-action 'self' https://auth.ewelists.com;"),
             "{p}"
@@ -88,7 +122,7 @@ mod tests {
 
     #[test]
     fn development_allows_the_reload_socket() {
-        let p = policy("n", &options(leptos::config::Env::DEV), None);
+        let p = policy("n", &options(leptos::config::Env::DEV), None, None);
         assert!(p.contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001;"));
     }
 }

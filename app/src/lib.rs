@@ -11,6 +11,9 @@ pub mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
 pub mod error;
+pub mod format;
+pub mod forms;
+pub mod owner;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
@@ -24,8 +27,9 @@ use leptos_router::{
 
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
-    account::AccountPage, error::ErrorPage, home::HomePage, not_found::NotFound,
-    sign_in_problem::SignInProblemPage,
+    account::AccountPage, dashboard::DashboardPage, error::ErrorPage, home::HomePage,
+    list_editor::ListEditorPage, list_settings::ListSettingsPage, new_list::NewListPage,
+    not_found::NotFound, sign_in_problem::SignInProblemPage,
 };
 
 /// The document around the app: rendered once per request on the server.
@@ -87,6 +91,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("") view=HomePage />
                             <Route path=path!("/account") view=AccountPage />
                             <Route path=path!("/sign-in/problem") view=SignInProblemPage />
+                            <Route path=path!("/lists") view=DashboardPage />
+                            <Route path=path!("/lists/new") view=NewListPage />
+                            <Route path=path!("/lists/:id/edit") view=ListEditorPage />
+                            <Route path=path!("/lists/:id/settings") view=ListSettingsPage />
                         </Routes>
                     </ErrorBoundary>
                 </main>

@@ -7,9 +7,9 @@
 //! first. See `docs/data-model.md` for how the DynamoDB adapter does it.
 
 use domain::{
-    CatalogueProduct, Email, Gift, GiftId, GiftList, ListDetails, ListId, Notes, PersonName,
-    ProductSnapshot, Quantity, Reservation, ReservationToken, ReserveRequest, SurprisePolicy,
-    UserId,
+    CatalogueProduct, Email, Gift, GiftId, GiftList, HttpUrl, ListDetails, ListId, Notes,
+    PersonName, Price, ProductSnapshot, ProductTitle, Quantity, Reservation, ReservationToken,
+    ReserveRequest, ShopName, SurprisePolicy, UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -250,4 +250,49 @@ pub enum MailError {
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync + 'static {
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+}
+
+/// What a shop's page says about its product (Open Graph and JSON-LD `Product` data). Every
+/// field is optional: pages vary, and the owner checks the details before adding the gift.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageProduct {
+    pub title: Option<ProductTitle>,
+    pub image_url: Option<HttpUrl>,
+    pub price: Option<Price>,
+    /// The shop's name (`og:site_name`, or the JSON-LD brand/seller).
+    pub site_name: Option<ShopName>,
+}
+
+/// Why a shop's page could not be read, in words for the owner (who can still type the
+/// details by hand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum LookupError {
+    /// Not a public web address on the usual ports (a private network, a local machine, …).
+    #[error("We can't look up that address. Please check the link, or type the details yourself.")]
+    Forbidden,
+    #[error("The shop's page took too long to answer. Please type the details yourself.")]
+    Timeout,
+    #[error("We couldn't open the shop's page. Please type the details yourself.")]
+    Unreachable,
+    #[error("That link doesn't lead to a web page. Please type the details yourself.")]
+    NotHtml,
+    #[error("The shop's page is too large to read. Please type the details yourself.")]
+    TooLarge,
+}
+
+/// Reads product details from a shop's page on the web, safely (see the server's adapter).
+#[async_trait::async_trait]
+pub trait PageReader: Send + Sync + 'static {
+    async fn read(&self, url: &HttpUrl) -> Result<PageProduct, LookupError>;
+}
+
+/// The adapters the server functions reach, provided by the server as context for every
+/// request.
+#[derive(Clone)]
+pub struct Services {
+    pub store: std::sync::Arc<dyn Store>,
+    pub pages: std::sync::Arc<dyn PageReader>,
+    pub mailer: std::sync::Arc<dyn Mailer>,
+    /// The site's origin without a trailing slash, e.g. `https://ewelists.com`: shared links.
+    pub site_url: String,
 }

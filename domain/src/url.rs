@@ -73,6 +73,20 @@ impl HttpUrl {
     pub fn inner(&self) -> &::url::Url {
         &self.0
     }
+
+    /// The first http(s) link in pasted text, such as a shop's "share" text ("Look at this!
+    /// https://shop.example/p/1."). Punctuation that ends a sentence or closes a bracket is not
+    /// part of the link.
+    pub fn find_in(text: &str) -> Option<HttpUrl> {
+        text.split_whitespace()
+            .filter_map(|word| {
+                let start = word.find("https://").or_else(|| word.find("http://"))?;
+                let link = word[start..]
+                    .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '>', '"', '\'']);
+                HttpUrl::parse(link).ok()
+            })
+            .next()
+    }
 }
 
 impl fmt::Debug for HttpUrl {
@@ -110,6 +124,36 @@ impl TryFrom<String> for HttpUrl {
 impl From<HttpUrl> for String {
     fn from(url: HttpUrl) -> String {
         url.0.into()
+    }
+}
+
+#[cfg(test)]
+mod find_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_link_in_shared_text() {
+        let found = |t: &str| HttpUrl::find_in(t).map(|u| u.as_str().to_owned());
+        assert_eq!(
+            found("https://shop.example/p/1").as_deref(),
+            Some("https://shop.example/p/1")
+        );
+        assert_eq!(
+            found("Look at this! https://shop.example/p/1?x=2. And http://other.example")
+                .as_deref(),
+            Some("https://shop.example/p/1?x=2")
+        );
+        assert_eq!(
+            found("(see https://shop.example/a)").as_deref(),
+            Some("https://shop.example/a")
+        );
+        assert_eq!(
+            found("Cot:https://shop.example/cot").as_deref(),
+            Some("https://shop.example/cot")
+        );
+        assert_eq!(found("no link here"), None);
+        assert_eq!(found("ftp://files.example/x javascript:alert(1)"), None);
+        assert_eq!(found(""), None);
     }
 }
 

@@ -86,6 +86,14 @@ pub struct MailConfig {
     pub sender: String,
 }
 
+/// Fetching shops' pages to read a product's details (the "paste a link" lookup).
+#[derive(Debug, Clone, Default)]
+pub struct FetchConfig {
+    /// `host:port` pairs that may be fetched although they are not public addresses or ports:
+    /// the test shop that the local stack serves. Refused outside local and test.
+    pub allow: Vec<String>,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -98,6 +106,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Create the table when it is missing, at start (local and test only by default).
     pub auto_migrate: bool,
+    pub fetch: FetchConfig,
+    /// A catalogue file (JSON or CSV) to load at start: the local stack's sample products.
+    pub catalogue_seed: Option<std::path::PathBuf>,
 }
 
 /// A setting that is missing or malformed, named by the variable that sets it.
@@ -205,6 +216,10 @@ impl Config {
                 }
             },
             auto_migrate: source.boolean("auto_migrate")?,
+            fetch: FetchConfig {
+                allow: source.fetch_allow("fetch_allow")?,
+            },
+            catalogue_seed: source.optional("catalogue_seed").map(Into::into),
         })
     }
 }
@@ -330,12 +345,88 @@ impl Source<'_> {
         }
     }
 
+    /// A comma-separated list of `host:port`, allowed only where nothing is deployed.
+    fn fetch_allow(&self, key: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(list) = self.optional(key) else {
+            return Ok(Vec::new());
+        };
+        if self.environment.is_deployed() {
+            return Err(self.invalid(key, "only local and test may fetch from private addresses"));
+        }
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                let valid = entry
+                    .rsplit_once(':')
+                    .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                if valid {
+                    Ok(entry.to_owned())
+                } else {
+                    Err(self.invalid(key, format!("`{entry}` is not host:port")))
+                }
+            })
+            .collect()
+    }
+
     fn boolean(&self, key: &'static str) -> Result<bool, ConfigError> {
         match self.optional(key).as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
             Some(other) => Err(self.invalid(key, format!("`{other}` is not true or false"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod fetch_tests {
+    use super::*;
+
+    fn vars(env: &str, allow: &str) -> HashMap<String, String> {
+        [
+            ("EWELISTS_ENV", env),
+            (
+                "EWELISTS_SITE_URL",
+                if env == "prod" {
+                    "https://ewelists.com"
+                } else {
+                    "http://localhost:3000"
+                },
+            ),
+            ("EWELISTS_TABLE", "ewelists-test"),
+            (
+                "EWELISTS_COGNITO_ISSUER",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+            ),
+            ("EWELISTS_COGNITO_DOMAIN", "https://auth.example.com"),
+            ("EWELISTS_COGNITO_CLIENT_ID", "client"),
+            ("EWELISTS_SES_REGION", "us-east-1"),
+            ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
+            ("EWELISTS_LOG_FORMAT", "text"),
+            ("EWELISTS_FETCH_ALLOW", allow),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn the_fetch_allow_list_is_host_port_pairs_for_tests_only() {
+        let config =
+            Config::from_sources("f", "", &vars("test", "127.0.0.1:4567, localhost:80")).unwrap();
+        assert_eq!(config.fetch.allow, ["127.0.0.1:4567", "localhost:80"]);
+        assert!(Config::from_sources("f", "", &vars("test", ""))
+            .unwrap()
+            .fetch
+            .allow
+            .is_empty());
+        let bad = Config::from_sources("f", "", &vars("test", "127.0.0.1")).unwrap_err();
+        assert!(bad.to_string().contains("EWELISTS_FETCH_ALLOW"), "{bad}");
+        let deployed = Config::from_sources("f", "", &vars("prod", "127.0.0.1:4567")).unwrap_err();
+        assert!(
+            deployed.to_string().contains("only local and test"),
+            "{deployed}"
+        );
     }
 }
 

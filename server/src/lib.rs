@@ -5,7 +5,9 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod catalogue;
 pub mod config;
+pub mod fetch;
 pub mod http;
 pub mod mail;
 pub mod store;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub cognito: Arc<Cognito>,
     /// Email (SES).
     pub mailer: Arc<dyn app::ports::Mailer>,
+    /// Reads product details from shops' pages.
+    pub pages: Arc<dyn app::ports::PageReader>,
 }
 
 /// The server could not set up its adapters.
@@ -71,6 +75,7 @@ impl AppState {
             config.mail.sender.clone(),
             config.site_url.clone(),
         ));
+        let pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -79,7 +84,23 @@ impl AppState {
             auth,
             cognito,
             mailer,
+            pages,
         })
+    }
+
+    /// What the app's server functions reach (provided to them as context).
+    pub fn services(&self) -> app::ports::Services {
+        app::ports::Services {
+            store: self.store.clone(),
+            pages: self.pages.clone(),
+            mailer: self.mailer.clone(),
+            site_url: self
+                .config
+                .site_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
+        }
     }
 
     /// The site's cookies: `Secure` with the `__Host-` prefix on https, plain on local http.

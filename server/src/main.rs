@@ -1,23 +1,34 @@
-//! `server`: runs the site; `server migrate`: provisions the table; `server check-config`.
+//! `server`: runs the site; `server migrate`: provisions the table; `server check-config`;
+//! `server import-catalogue <file>`: loads catalogue products from a JSON or CSV file.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use leptos::config::get_configuration;
+use server::catalogue::{self, CatalogueFileError};
 use server::config::Config;
 use server::store::schema;
 use server::{http, telemetry, AppState};
 
-const USAGE: &str = "usage: server [serve | migrate | check-config]";
+const USAGE: &str = "usage: server [serve | migrate | check-config | import-catalogue <file>]";
+
+/// sysexits' EX_DATAERR: the catalogue file has problems.
+const EX_DATAERR: u8 = 65;
+/// sysexits' EX_NOINPUT: the catalogue file cannot be read.
+const EX_NOINPUT: u8 = 66;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "serve".to_owned());
-    if !matches!(command.as_str(), "serve" | "migrate" | "check-config") {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map_or("serve", String::as_str);
+    let catalogue_file = match command {
+        "serve" | "migrate" | "check-config" => None,
+        "import-catalogue" if args.len() == 2 => args.get(1).map(PathBuf::from),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -42,7 +53,10 @@ async fn main() -> ExitCode {
     };
     let table = state.config.table.name.clone();
 
-    match command.as_str() {
+    if let Some(file) = catalogue_file {
+        return import_catalogue(&state, &file).await;
+    }
+    match command {
         "check-config" => {
             println!(
                 "configuration for {} is valid",
@@ -64,10 +78,69 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `server import-catalogue <file>`: prints the report, or every problem of a bad file.
+async fn import_catalogue(state: &AppState, file: &Path) -> ExitCode {
+    let entries = match catalogue::read_catalogue(file) {
+        Ok(entries) => entries,
+        Err(err) => {
+            eprintln!("ewelists: {err}");
+            return match err {
+                CatalogueFileError::Unreadable { .. } => ExitCode::from(EX_NOINPUT),
+                _ => ExitCode::from(EX_DATAERR),
+            };
+        }
+    };
+    match catalogue::load(state.store.as_ref(), entries).await {
+        Ok(report) => {
+            println!("catalogue loaded from {}: {report}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            tracing::error!(%err, file = %file.display(), "catalogue import failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Loads the seed catalogue (local and test). A relative path is read from the directory of
+/// the settings file (`EWELISTS_CONFIG_FILE`, default `Leptos.toml`), wherever the server was
+/// started from.
+async fn seed_catalogue(state: &AppState, seed: &Path) -> Result<(), ()> {
+    let path = if seed.is_absolute() {
+        seed.to_owned()
+    } else {
+        let settings =
+            std::env::var_os("EWELISTS_CONFIG_FILE").unwrap_or_else(|| "Leptos.toml".into());
+        Path::new(&settings)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(seed)
+    };
+    let file = path.display().to_string();
+    let entries = catalogue::read_catalogue(&path).map_err(|err| match err.problems() {
+        [] => tracing::error!(%err, "catalogue seed refused"),
+        problems => {
+            for problem in problems {
+                tracing::error!(%file, %problem, "catalogue seed refused");
+            }
+        }
+    })?;
+    let report = catalogue::load(state.store.as_ref(), entries)
+        .await
+        .map_err(|err| tracing::error!(%file, %err, "catalogue seed failed to load"))?;
+    tracing::info!(%file, created = report.created, updated = report.updated, "catalogue seeded");
+    Ok(())
+}
+
 async fn serve(state: AppState) -> ExitCode {
     if state.config.auto_migrate {
         if let Err(err) = schema::migrate(&state.dynamodb, &state.config.table.name).await {
             tracing::error!(%err, "auto-migration failed");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(seed) = state.config.catalogue_seed.clone() {
+        if seed_catalogue(&state, &seed).await.is_err() {
             return ExitCode::FAILURE;
         }
     }

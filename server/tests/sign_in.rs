@@ -9,10 +9,9 @@ mod common;
 use app::error::AppError;
 use axum::http::{header, StatusCode};
 use common::site::{self, get, post_from_site, post_with, Pool, Reply};
-use domain::{Email, PersonName, User, UserId};
+use domain::User;
 use leptos::server_fn::error::FromServerFnError;
 use server::auth::secret::Secret;
-use server::auth::store::Session;
 use server::AppState;
 use time::{Duration, OffsetDateTime};
 
@@ -42,28 +41,8 @@ async fn pool_site() -> AppState {
     .await
 }
 
-/// A session for a new user, stored directly; returns the cookie header that carries it.
 async fn session_for(state: &AppState, name: &str, expires_in: Duration) -> (String, User) {
-    let user = User {
-        id: UserId::generate(),
-        display_name: PersonName::parse(name).unwrap(),
-        email: Email::parse(&format!("{}@example.com", name.to_lowercase())).unwrap(),
-    };
-    let id = Secret::generate();
-    let now = OffsetDateTime::now_utc();
-    state
-        .auth
-        .create_session(
-            &id,
-            &Session {
-                user: user.clone(),
-                created_at: now,
-                expires_at: now + expires_in,
-            },
-        )
-        .await
-        .unwrap();
-    (format!("{SESSION}={}", id.expose()), user)
+    site::session_for(state, name, expires_in).await
 }
 
 fn app_error(reply: &Reply) -> AppError {
@@ -113,7 +92,7 @@ async fn a_valid_session_reaches_the_account() {
 
     let page = get(&state, "/account", &cookie).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("ann@example.com"), "{}", page.body);
+    assert!(page.body.contains(user.email.as_str()), "{}", page.body);
     assert!(page.body.contains("Sign out"));
 }
 

@@ -28,6 +28,9 @@ pub fn AccountLink() -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(person)) => view! {
+                        <a href="/lists" class=format!("{LINK_CLASS} text-stone-800 hover:bg-stone-100") data-testid="my-lists-link">
+                            "My lists"
+                        </a>
                         <a
                             href="/account"
                             class=format!("{LINK_CLASS} max-w-40 gap-2 text-stone-800 hover:bg-stone-100")
@@ -36,7 +39,7 @@ pub fn AccountLink() -> impl IntoView {
                             <span aria-hidden="true" class="flex h-7 w-7 shrink-0 items-center justify-center rounded-full bg-rose-100 text-rose-800">
                                 {initial(&person.name)}
                             </span>
-                            <span class="truncate">"Account"</span>
+                            <span class="sr-only sm:not-sr-only sm:truncate">"Account"</span>
                         </a>
                     }
                     .into_any(),

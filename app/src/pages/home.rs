@@ -56,6 +56,15 @@ pub fn HomePage() -> impl IntoView {
                         <li>"✓ Guests need only a name and an email"</li>
                         <li>"✓ You choose how much of the surprise to keep"</li>
                     </ul>
+                    <div>
+                        <a
+                            href="/lists/new"
+                            class="inline-flex min-h-11 items-center rounded-lg bg-rose-700 px-5 font-semibold text-white hover:bg-rose-800"
+                            data-testid="start-list"
+                        >
+                            "Start your list"
+                        </a>
+                    </div>
                 </div>
                 <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
                     <h2 class="sr-only">"Preview a list"</h2>

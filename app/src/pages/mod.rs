@@ -1,7 +1,11 @@
 //! One module per page.
 
 pub mod account;
+pub mod dashboard;
 pub mod error;
 pub mod home;
+pub mod list_editor;
+pub mod list_settings;
+pub mod new_list;
 pub mod not_found;
 pub mod sign_in_problem;

@@ -1,5 +1,6 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
+mod api;
 pub mod cookies;
 mod headers;
 mod health;
@@ -27,6 +28,17 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let hsts = state.config.environment.is_deployed();
     let site = origin::SiteOrigin::of(&state.config.site_url);
+    let services = state.services();
+    // The fetch allow-list exists only in local and test (config refuses it elsewhere).
+    let test_shop_images = app::csp::ExtraImageOrigins(
+        state
+            .config
+            .fetch
+            .allow
+            .iter()
+            .map(|host_port| format!("http://{host_port}"))
+            .collect(),
+    );
     let sign_in_origin =
         app::csp::SignInOrigin(state.config.cognito.domain.origin().ascii_serialization());
     Router::new()
@@ -37,7 +49,11 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(sign_in_origin.clone()),
+            move || {
+                provide_context(sign_in_origin.clone());
+                provide_context(test_shop_images.clone());
+                provide_context(services.clone());
+            },
             move || app::shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
@@ -59,7 +75,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     session::load_session,
-                )),
+                ))
+                .layer(axum::middleware::from_fn(api::error_status)),
         )
         .with_state(state)
 }

@@ -70,6 +70,40 @@ pub fn config(environment: &str, site: &str, table: &str, real_sign_in: bool) ->
     Config::from_sources("(test)", "", &vars).expect("test config is valid")
 }
 
+/// A session for a new user named `name` (email `<name>@example.com`, lower case), stored
+/// directly; returns the `Cookie` header value that carries it on plain http.
+pub async fn session_for(
+    state: &AppState,
+    name: &str,
+    expires_in: time::Duration,
+) -> (String, domain::User) {
+    let user = domain::User {
+        id: domain::UserId::generate(),
+        display_name: domain::PersonName::parse(name).unwrap(),
+        email: domain::Email::parse(&format!(
+            "{}-{}@example.com",
+            name.to_lowercase().replace(' ', "."),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ))
+        .unwrap(),
+    };
+    let id = server::auth::secret::Secret::generate();
+    let now = time::OffsetDateTime::now_utc();
+    state
+        .auth
+        .create_session(
+            &id,
+            &server::auth::store::Session {
+                user: user.clone(),
+                created_at: now,
+                expires_at: now + expires_in,
+            },
+        )
+        .await
+        .unwrap();
+    (format!("ewelists-session={}", id.expose()), user)
+}
+
 /// A fresh table name.
 pub fn unique_table(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())

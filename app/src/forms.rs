@@ -1,0 +1,123 @@
+//! Forms that work before (and without) the page's script: how a server function's error comes
+//! back to a plain HTML form post, and how a page shows an action's error in place.
+//!
+//! With the script loaded, an `ActionForm` calls its server function and the page shows the
+//! typed error from the action's value. Without it, the browser posts the form; the server
+//! function sends the browser back to the form's page with the error in the query
+//! (`__path` = the function, `__err` = the encoded error; see [`crate::api::respond`]), and
+//! [`url_error`] reads it from there.
+
+use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+
+/// `page` (a path with its query) with `err` from the server function at `function` added to
+/// its query, replacing an earlier one.
+pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
+    let base = format!("http://site.invalid{page}");
+    let mut cleaned = base.clone();
+    ServerFnUrlError::<AppError>::strip_error_info(&mut cleaned);
+    let url = ServerFnUrlError::new(function, err.clone())
+        .to_url(&cleaned)
+        .or_else(|_| ServerFnUrlError::new(function, err.clone()).to_url("http://site.invalid/"));
+    match url {
+        Ok(url) => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => "/".to_owned(),
+    }
+}
+
+/// The error that a plain form post to the server function at `function` came back with, if
+/// this page was opened that way.
+pub fn url_error(function: &'static str) -> Memo<Option<AppError>> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| {
+            (q.get("__path").as_deref() == Some(function))
+                .then(|| q.get("__err"))
+                .flatten()
+                .map(|encoded| ServerFnUrlError::<AppError>::decode_err(&encoded))
+        })
+    })
+}
+
+/// The error to show for a form: the action's latest result when the script ran it, else one
+/// that came back in the URL.
+pub fn form_error<T, S>(value: S, function: &'static str) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    let from_url = url_error(function);
+    Signal::derive(move || match value.get() {
+        Some(Err(err)) => Some(err),
+        Some(Ok(_)) => None,
+        None => from_url.get(),
+    })
+}
+
+/// The message of a field's error, if the error is about that field.
+pub fn field_message(error: Option<AppError>, field: &str) -> Option<String> {
+    match error {
+        Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
+        _ => None,
+    }
+}
+
+/// An error in words, announced to screen readers, or nothing.
+#[component]
+pub fn ErrorMessage(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|err| {
+            view! {
+                <p role="alert" class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-red-200">
+                    {err.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_round_trips_through_the_forms_page_url() {
+        let err = AppError::invalid("title", "The title must not be empty.");
+        let url = with_error("/lists/new?occasion=birthday", "/api/create_list", &err);
+        assert!(
+            url.starts_with("/lists/new?occasion=birthday&__path=%2Fapi%2Fcreate_list&__err="),
+            "{url}"
+        );
+        let encoded = url.split("__err=").nth(1).unwrap();
+        let encoded: String = url::form_urlencoded::parse(format!("e={encoded}").as_bytes())
+            .next()
+            .unwrap()
+            .1
+            .into_owned();
+        assert_eq!(ServerFnUrlError::<AppError>::decode_err(&encoded), err);
+    }
+
+    #[test]
+    fn a_second_error_replaces_the_first() {
+        let first = with_error("/lists/new", "/api/create_list", &AppError::SignInRequired);
+        let second = with_error(&first, "/api/create_list", &AppError::CrossSite);
+        assert_eq!(second.matches("__err=").count(), 1, "{second}");
+    }
+
+    #[test]
+    fn field_messages_belong_to_their_field() {
+        let err = Some(AppError::invalid("title", "Too long."));
+        assert_eq!(
+            field_message(err.clone(), "title").as_deref(),
+            Some("Too long.")
+        );
+        assert_eq!(field_message(err, "message"), None);
+        assert_eq!(field_message(Some(AppError::SignInRequired), "title"), None);
+    }
+}

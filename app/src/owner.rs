@@ -1,0 +1,537 @@
+//! The list owner's server functions: lists, gifts, and the link lookup, with the views the
+//! owner's pages show.
+//!
+//! Every function re-checks who is asking (a list that isn't theirs is "not found", never
+//! data) and parses every field into the domain's types; the store applies the rules.
+
+// A server function takes one argument per form field (`add_gift` has ten), and the macro's
+// generated client code does not carry an item-level `allow`.
+#![allow(clippy::too_many_arguments)]
+
+use domain::{
+    GiftId, GiftList, HttpUrl, ListId, Notes, Occasion, OwnerGiftCounts, OwnerReservationView,
+    OwnerVisibility, ProductSnapshot, SurpriseMode,
+};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::error::AppError;
+
+/// A list on the owner's dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSummary {
+    pub id: ListId,
+    pub title: String,
+    pub occasion: Occasion,
+    pub event_date: Option<Date>,
+    pub open: bool,
+}
+
+/// A gift as its owner may see it: the counts only as far as the surprise setting allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerGift {
+    pub id: GiftId,
+    pub product: ProductSnapshot,
+    pub notes: Option<Notes>,
+    pub counts: OwnerGiftCounts,
+}
+
+/// Everything the list editor shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerListView {
+    pub list: GiftList,
+    /// The public link guests open.
+    pub share_url: String,
+    pub visibility: OwnerVisibility,
+    /// Oldest first.
+    pub gifts: Vec<OwnerGift>,
+    /// Only when the owner may see names.
+    pub reservations: Vec<OwnerReservationView>,
+}
+
+/// What a pasted link turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkLookup {
+    /// A product from the catalogue: its details are known.
+    Catalogue {
+        catalogue_id: String,
+        product: ProductSnapshot,
+    },
+    /// Details read from the shop's page (any of them may be missing).
+    Page {
+        url: HttpUrl,
+        title: Option<String>,
+        image_url: Option<HttpUrl>,
+        price: Option<String>,
+        currency: Option<String>,
+        shop: Option<String>,
+    },
+    /// Nothing could be read; `reason` says why, in words. The owner types the details.
+    Nothing { url: HttpUrl, reason: String },
+}
+
+/// The owner's lists, newest first.
+#[server(prefix = "/api", endpoint = "my_lists")]
+pub async fn my_lists() -> Result<Vec<ListSummary>, AppError> {
+    crate::api::respond(server::my_lists().await)
+}
+
+/// Creates a list, then goes to it. Fields as the form names them; `event_date` is
+/// `YYYY-MM-DD` or empty.
+#[server(prefix = "/api", endpoint = "create_list")]
+pub async fn create_list(
+    title: String,
+    occasion: String,
+    event_date: Option<String>,
+    message: Option<String>,
+) -> Result<ListId, AppError> {
+    crate::api::respond(server::create_list(title, occasion, event_date, message).await)
+}
+
+/// One of the owner's lists, as the editor shows it.
+#[server(prefix = "/api", endpoint = "owner_list")]
+pub async fn owner_list(list_id: String) -> Result<OwnerListView, AppError> {
+    crate::api::respond(server::owner_list(list_id).await)
+}
+
+/// Changes a list's title, occasion, date and message.
+#[server(prefix = "/api", endpoint = "update_list")]
+pub async fn update_list(
+    list_id: String,
+    title: String,
+    occasion: String,
+    event_date: Option<String>,
+    message: Option<String>,
+) -> Result<(), AppError> {
+    crate::api::respond(server::update_list(list_id, title, occasion, event_date, message).await)
+}
+
+/// Changes what the owner sees of reservations. `reveal_after` is a checkbox ("on" or absent).
+#[server(prefix = "/api", endpoint = "set_surprise")]
+pub async fn set_surprise(
+    list_id: String,
+    mode: String,
+    reveal_after: Option<String>,
+) -> Result<(), AppError> {
+    crate::api::respond(server::set_surprise(list_id, mode, reveal_after).await)
+}
+
+/// Closes a list: guests see it closed and can no longer reserve. Final.
+#[server(prefix = "/api", endpoint = "close_list")]
+pub async fn close_list(list_id: String) -> Result<(), AppError> {
+    crate::api::respond(server::close_list(list_id).await)
+}
+
+/// Deletes a list with its gifts and reservations, once the owner typed `delete` to confirm;
+/// then goes to the dashboard.
+#[server(prefix = "/api", endpoint = "delete_list")]
+pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppError> {
+    crate::api::respond(server::delete_list(list_id, confirm).await)
+}
+
+/// Looks up a pasted link (or text with a link in it): the catalogue first, then the shop's
+/// page.
+#[server(prefix = "/api", endpoint = "look_up_link")]
+pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
+    crate::api::respond(server::look_up_link(list_id, text).await)
+}
+
+/// Adds a gift with the details as the owner checked or typed them.
+#[server(prefix = "/api", endpoint = "add_gift")]
+pub async fn add_gift(
+    list_id: String,
+    title: String,
+    shop: Option<String>,
+    url: Option<String>,
+    image_url: Option<String>,
+    price: Option<String>,
+    currency: Option<String>,
+    wanted: String,
+    notes: Option<String>,
+    catalogue_id: Option<String>,
+) -> Result<GiftId, AppError> {
+    let form = server::GiftForm {
+        title,
+        shop,
+        url,
+        image_url,
+        price,
+        currency,
+        wanted,
+        notes,
+        catalogue_id,
+    };
+    crate::api::respond(server::add_gift(list_id, form).await)
+}
+
+/// Changes how many of a gift are wanted and its notes.
+#[server(prefix = "/api", endpoint = "update_gift")]
+pub async fn update_gift(
+    list_id: String,
+    gift_id: String,
+    wanted: String,
+    notes: Option<String>,
+) -> Result<(), AppError> {
+    crate::api::respond(server::update_gift(list_id, gift_id, wanted, notes).await)
+}
+
+/// Removes a gift nobody has reserved or bought.
+#[server(prefix = "/api", endpoint = "remove_gift")]
+pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
+    crate::api::respond(server::remove_gift(list_id, gift_id).await)
+}
+
+/// The event date a form sent: `YYYY-MM-DD`, or nothing.
+pub fn parse_date(text: Option<&str>) -> Result<Option<Date>, AppError> {
+    let text = text.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, &format).map(Some).map_err(|_| {
+        AppError::invalid(
+            "event_date",
+            "The date must be a real date, like 2026-06-21.",
+        )
+    })
+}
+
+/// The surprise setting a form sent.
+pub fn parse_mode(text: &str) -> Result<SurpriseMode, AppError> {
+    SurpriseMode::parse(text.trim())
+        .map_err(|_| AppError::invalid("mode", "Please choose what you want to see."))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use domain::{
+        owner_reservations, CatalogueProductId, Currency, Gift, GiftId, GiftList, GiftSource,
+        HttpUrl, ListDetails, ListId, Message, Notes, Occasion, Price, ProductSnapshot,
+        ProductTitle, Quantity, ShopName, SurprisePolicy,
+    };
+
+    use super::{parse_date, parse_mode, LinkLookup, ListSummary, OwnerGift, OwnerListView};
+    use crate::api::{now, require_user, services};
+    use crate::error::AppError;
+    use crate::ports::{GiftEdit, ListEdit, PageProduct};
+
+    fn list_id(text: &str) -> Result<ListId, AppError> {
+        // An id that can't be one is the same as a list that isn't there.
+        ListId::parse(text.trim()).map_err(|_| AppError::Store(crate::error::StoreError::NotFound))
+    }
+
+    fn gift_id(text: &str) -> Result<GiftId, AppError> {
+        GiftId::parse(text.trim())
+            .map_err(|_| AppError::Store(crate::error::StoreError::GiftNotFound))
+    }
+
+    fn occasion(text: &str) -> Result<Occasion, AppError> {
+        Occasion::parse(text.trim())
+            .map_err(|_| AppError::invalid("occasion", "Please choose an occasion."))
+    }
+
+    fn optional_text(text: Option<String>) -> Option<String> {
+        text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+    }
+
+    fn details(
+        title: String,
+        occasion_text: String,
+        event_date: Option<String>,
+        message: Option<String>,
+    ) -> Result<ListDetails, AppError> {
+        Ok(ListDetails {
+            title: domain::Title::parse(&title).map_err(|e| AppError::invalid("title", e))?,
+            occasion: occasion(&occasion_text)?,
+            event_date: parse_date(event_date.as_deref())?,
+            message: Message::parse_optional(message.as_deref().unwrap_or_default())
+                .map_err(|e| AppError::invalid("message", e))?,
+        })
+    }
+
+    pub async fn my_lists() -> Result<Vec<ListSummary>, AppError> {
+        let user = require_user()?;
+        let lists = services()?.store.lists_of_owner(&user.id).await?;
+        Ok(lists
+            .into_iter()
+            .map(|list| ListSummary {
+                id: list.id,
+                title: list.details.title.to_string(),
+                occasion: list.details.occasion,
+                event_date: list.details.event_date,
+                open: list.is_open(),
+            })
+            .collect())
+    }
+
+    pub async fn create_list(
+        title: String,
+        occasion: String,
+        event_date: Option<String>,
+        message: Option<String>,
+    ) -> Result<ListId, AppError> {
+        let user = require_user()?;
+        let details = details(title, occasion, event_date, message)?;
+        let list = GiftList::new(ListId::generate(), user.id, details, now());
+        services()?.store.create_list(&list).await?;
+        leptos_axum::redirect(&format!("/lists/{}/edit", list.id));
+        Ok(list.id)
+    }
+
+    pub async fn owner_list(list_id_text: String) -> Result<OwnerListView, AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let services = services()?;
+        let data = services.store.owner_list(&user.id, &id).await?;
+        let visibility = data.list.owner_visibility(now().date());
+        let gifts = data
+            .gifts
+            .iter()
+            .map(|gift| OwnerGift {
+                id: gift.id,
+                product: gift.product.clone(),
+                notes: gift.notes.clone(),
+                counts: gift.owner_view(visibility),
+            })
+            .collect();
+        Ok(OwnerListView {
+            share_url: format!("{}/lists/{}", services.site_url, data.list.id),
+            visibility,
+            gifts,
+            reservations: owner_reservations(visibility, &data.reservations),
+            list: data.list,
+        })
+    }
+
+    pub async fn update_list(
+        list_id_text: String,
+        title: String,
+        occasion: String,
+        event_date: Option<String>,
+        message: Option<String>,
+    ) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let details = details(title, occasion, event_date, message)?;
+        services()?
+            .store
+            .edit_list(&user.id, &id, ListEdit::Details(details), now())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_surprise(
+        list_id_text: String,
+        mode: String,
+        reveal_after: Option<String>,
+    ) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let policy = SurprisePolicy {
+            mode: parse_mode(&mode)?,
+            reveal_names_after_event: reveal_after.is_some_and(|v| !v.is_empty() && v != "false"),
+        };
+        services()?
+            .store
+            .edit_list(&user.id, &id, ListEdit::Surprise(policy), now())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn close_list(list_id_text: String) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        services()?
+            .store
+            .edit_list(&user.id, &id, ListEdit::Close, now())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_list(list_id_text: String, confirm: String) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        if !confirm.trim().eq_ignore_ascii_case("delete") {
+            return Err(AppError::invalid(
+                "confirm",
+                "To delete the list, type delete in the box.",
+            ));
+        }
+        services()?.store.delete_list(&user.id, &id).await?;
+        leptos_axum::redirect("/lists");
+        Ok(())
+    }
+
+    pub async fn look_up_link(list_id_text: String, text: String) -> Result<LinkLookup, AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let Some(url) = HttpUrl::find_in(&text) else {
+            return Err(AppError::invalid(
+                "link",
+                "Please paste a link that starts with https:// or http://.",
+            ));
+        };
+        let services = services()?;
+        // The list must be the owner's, whatever the link.
+        let list = services.store.get_list(&id).await?;
+        if !list.is_some_and(|l| l.is_owned_by(&user.id)) {
+            return Err(crate::error::StoreError::NotFound.into());
+        }
+        let normalised = domain::normalise_product_url(&url);
+        if let Some(product) = services.store.catalogue_product_by_url(&normalised).await? {
+            return Ok(LinkLookup::Catalogue {
+                catalogue_id: product.id.to_string(),
+                product: product.product,
+            });
+        }
+        Ok(match services.pages.read(&url).await {
+            Ok(PageProduct {
+                title,
+                image_url,
+                price,
+                site_name,
+            }) => LinkLookup::Page {
+                url,
+                title: title.map(|t| t.to_string()),
+                image_url,
+                price: price.as_ref().map(Price::amount_string),
+                currency: price.map(|p| p.currency().as_str().to_owned()),
+                shop: site_name.map(|s| s.to_string()),
+            },
+            Err(err) => LinkLookup::Nothing {
+                url,
+                reason: err.to_string(),
+            },
+        })
+    }
+
+    /// The add-gift form's fields, as sent.
+    pub struct GiftForm {
+        pub title: String,
+        pub shop: Option<String>,
+        pub url: Option<String>,
+        pub image_url: Option<String>,
+        pub price: Option<String>,
+        pub currency: Option<String>,
+        pub wanted: String,
+        pub notes: Option<String>,
+        pub catalogue_id: Option<String>,
+    }
+
+    fn optional_url(field: &str, text: Option<String>) -> Result<Option<HttpUrl>, AppError> {
+        optional_text(text)
+            .map(|t| HttpUrl::parse(&t).map_err(|e| AppError::invalid(field, e)))
+            .transpose()
+    }
+
+    fn quantity(field: &str, text: &str) -> Result<Quantity, AppError> {
+        Quantity::parse(text).map_err(|e| AppError::invalid(field, e))
+    }
+
+    fn price(amount: Option<String>, currency: Option<String>) -> Result<Option<Price>, AppError> {
+        let Some(amount) = optional_text(amount) else {
+            return Ok(None);
+        };
+        let currency = optional_text(currency).unwrap_or_else(|| Currency::GBP.as_str().to_owned());
+        Price::parse(&amount, &currency)
+            .map(Some)
+            .map_err(|e| AppError::invalid("price", e))
+    }
+
+    pub async fn add_gift(list_id_text: String, form: GiftForm) -> Result<GiftId, AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let product = ProductSnapshot {
+            title: ProductTitle::parse(&form.title).map_err(|e| AppError::invalid("title", e))?,
+            brand: optional_text(form.shop)
+                .map(|s| ShopName::parse(&s).map_err(|e| AppError::invalid("shop", e)))
+                .transpose()?,
+            url: optional_url("url", form.url)?,
+            image_url: optional_url("image_url", form.image_url)?,
+            price: price(form.price, form.currency)?,
+        };
+        let wanted = quantity("wanted", &form.wanted)?;
+        let notes = Notes::parse_optional(form.notes.as_deref().unwrap_or_default())
+            .map_err(|e| AppError::invalid("notes", e))?;
+        let source = match optional_text(form.catalogue_id) {
+            Some(text) => {
+                GiftSource::Catalogue(CatalogueProductId::parse(&text).map_err(|_| {
+                    AppError::invalid(
+                        "catalogue_id",
+                        "That catalogue product is unknown. Please look the link up again.",
+                    )
+                })?)
+            }
+            None => GiftSource::Owner,
+        };
+        let gift = Gift::new(
+            GiftId::generate(),
+            id,
+            product,
+            source,
+            wanted,
+            notes,
+            now(),
+        );
+        services()?.store.add_gift(&user.id, &gift).await?;
+        Ok(gift.id)
+    }
+
+    pub async fn update_gift(
+        list_id_text: String,
+        gift_id_text: String,
+        wanted: String,
+        notes: Option<String>,
+    ) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let gift = gift_id(&gift_id_text)?;
+        let wanted = quantity("wanted", &wanted)?;
+        let notes = Notes::parse_optional(notes.as_deref().unwrap_or_default())
+            .map_err(|e| AppError::invalid("notes", e))?;
+        let store = services()?.store;
+        store
+            .edit_gift(&user.id, &id, &gift, GiftEdit::Wanted(wanted), now())
+            .await?;
+        store
+            .edit_gift(&user.id, &id, &gift, GiftEdit::Notes(notes), now())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn remove_gift(list_id_text: String, gift_id_text: String) -> Result<(), AppError> {
+        let user = require_user()?;
+        let id = list_id(&list_id_text)?;
+        let gift = gift_id(&gift_id_text)?;
+        services()?.store.remove_gift(&user.id, &id, &gift).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_optional_and_real() {
+        assert_eq!(parse_date(None).unwrap(), None);
+        assert_eq!(parse_date(Some("  ")).unwrap(), None);
+        assert_eq!(
+            parse_date(Some("2026-06-21")).unwrap(),
+            Some(time::macros::date!(2026 - 06 - 21))
+        );
+        for bad in ["2026-02-30", "21/06/2026", "tomorrow"] {
+            assert!(
+                matches!(parse_date(Some(bad)), Err(AppError::Invalid { field, .. }) if field == "event_date"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn surprise_modes_are_the_three_known() {
+        assert_eq!(parse_mode("names").unwrap(), SurpriseMode::Names);
+        assert!(parse_mode("everything").is_err());
+    }
+}

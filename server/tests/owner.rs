@@ -1,0 +1,627 @@
+//! Black-box tests of the owner's server functions through the router: the happy path, bad
+//! input, someone else's list, a closed list, and plain (script-less) form posts.
+//!
+//! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
+
+mod common;
+
+use app::error::{AppError, StoreError};
+use app::owner::{LinkLookup, OwnerListView};
+use axum::http::{header, StatusCode};
+use common::site::{self, get, post_from_site, post_with, Reply};
+use domain::{
+    CatalogueProduct, CatalogueProductId, Email, HttpUrl, PersonName, ProductSnapshot,
+    ProductTitle, Quantity, ReserveRequest, RuleError,
+};
+use leptos::server_fn::error::FromServerFnError;
+use server::AppState;
+use time::{Duration, OffsetDateTime};
+
+async fn site() -> AppState {
+    site::migrated(site::config(
+        "test",
+        "http://localhost:3000",
+        &site::unique_table("owner"),
+        false,
+    ))
+    .await
+}
+
+async fn owner(state: &AppState, name: &str) -> String {
+    site::session_for(state, name, Duration::days(30)).await.0
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn error_of(reply: &Reply) -> AppError {
+    AppError::de(reply.body.clone().into())
+}
+
+fn json<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{} {}",
+        reply.status,
+        reply.body
+    );
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+}
+
+async fn create(state: &AppState, cookie: &str, title: &str) -> String {
+    let reply = post_from_site(
+        state,
+        "/api/create_list",
+        cookie,
+        &form(&[
+            ("title", title),
+            ("occasion", "birthday"),
+            ("event_date", "2026-06-21"),
+            ("message", "Thank you!"),
+        ]),
+    )
+    .await;
+    let id: String = json(&reply);
+    id
+}
+
+async fn view(state: &AppState, cookie: &str, list_id: &str) -> Reply {
+    post_from_site(
+        state,
+        "/api/owner_list",
+        cookie,
+        &form(&[("list_id", list_id)]),
+    )
+    .await
+}
+
+async fn add(
+    state: &AppState,
+    cookie: &str,
+    list_id: &str,
+    title: &str,
+    url: &str,
+    wanted: &str,
+) -> Reply {
+    post_from_site(
+        state,
+        "/api/add_gift",
+        cookie,
+        &form(&[
+            ("list_id", list_id),
+            ("title", title),
+            ("shop", "Little Shop"),
+            ("url", url),
+            ("image_url", ""),
+            ("price", "89.99"),
+            ("currency", "GBP"),
+            ("wanted", wanted),
+            ("notes", "Grey please"),
+            ("catalogue_id", ""),
+        ]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_owner_creates_a_list_and_sees_it() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let reply = post_from_site(
+        &state,
+        "/api/create_list",
+        &ann,
+        &form(&[
+            ("title", "Mia's shower"),
+            ("occasion", "baby-shower"),
+            ("event_date", ""),
+            ("message", ""),
+        ]),
+    )
+    .await;
+    // The answer goes to the new list.
+    let id: String = json(&reply);
+    assert_eq!(reply.headers[header::LOCATION], format!("/lists/{id}/edit"));
+
+    let lists: Vec<serde_json::Value> =
+        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0]["title"], "Mia's shower");
+    assert_eq!(lists[0]["open"], true);
+
+    let shown: OwnerListView = json(&view(&state, &ann, &id).await);
+    assert_eq!(shown.share_url, format!("http://localhost:3000/lists/{id}"));
+    assert!(shown.gifts.is_empty());
+    // The editor page renders on the server.
+    let page = get(&state, &format!("/lists/{id}/edit"), &ann).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Mia&#x27;s shower") || page.body.contains("Mia's shower"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn bad_list_details_are_refused_field_by_field() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let long = "x".repeat(101);
+    for (pairs, field) in [
+        (vec![("title", "  "), ("occasion", "birthday")], "title"),
+        (
+            vec![("title", long.as_str()), ("occasion", "birthday")],
+            "title",
+        ),
+        (vec![("title", "Ok"), ("occasion", "wedding")], "occasion"),
+        (
+            vec![
+                ("title", "Ok"),
+                ("occasion", "birthday"),
+                ("event_date", "2026-02-30"),
+            ],
+            "event_date",
+        ),
+        (
+            vec![("title", "Ok\u{7}"), ("occasion", "birthday")],
+            "title",
+        ),
+    ] {
+        let reply = post_from_site(&state, "/api/create_list", &ann, &form(&pairs)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{pairs:?}");
+        assert!(
+            matches!(error_of(&reply), AppError::Invalid { field: f, .. } if f == field),
+            "{pairs:?}: {}",
+            reply.body
+        );
+    }
+    // Nothing was created.
+    let lists: Vec<serde_json::Value> =
+        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+    assert!(lists.is_empty());
+    // A missing field is a bad request, not a crash.
+    let reply = post_from_site(&state, "/api/create_list", &ann, "occasion=birthday").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(error_of(&reply), AppError::BadRequest);
+}
+
+#[tokio::test]
+async fn signed_out_and_cross_site_calls_change_nothing() {
+    let state = site().await;
+    let reply = post_from_site(
+        &state,
+        "/api/create_list",
+        "",
+        &form(&[("title", "T"), ("occasion", "birthday")]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let ann = owner(&state, "Ann").await;
+    let reply = post_with(
+        &state,
+        "/api/create_list",
+        &ann,
+        &form(&[("title", "T"), ("occasion", "birthday")]),
+        &[(header::ORIGIN, "https://evil.example")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let lists: Vec<serde_json::Value> =
+        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+    assert!(lists.is_empty());
+}
+
+#[tokio::test]
+async fn another_owners_list_is_not_found_for_every_action() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let bob = owner(&state, "Bob").await;
+    let list = create(&state, &ann, "Ann's list").await;
+    let gift: String =
+        json(&add(&state, &ann, &list, "Cot", "https://shop.example/cot", "1").await);
+
+    let not_found = AppError::Store(StoreError::NotFound);
+    let attempts = [
+        ("/api/owner_list", form(&[("list_id", &list)])),
+        (
+            "/api/update_list",
+            form(&[
+                ("list_id", &list),
+                ("title", "Mine"),
+                ("occasion", "birthday"),
+            ]),
+        ),
+        (
+            "/api/set_surprise",
+            form(&[("list_id", &list), ("mode", "names")]),
+        ),
+        ("/api/close_list", form(&[("list_id", &list)])),
+        (
+            "/api/delete_list",
+            form(&[("list_id", &list), ("confirm", "delete")]),
+        ),
+        (
+            "/api/look_up_link",
+            form(&[("list_id", &list), ("text", "https://shop.example/x")]),
+        ),
+        (
+            "/api/update_gift",
+            form(&[("list_id", &list), ("gift_id", &gift), ("wanted", "5")]),
+        ),
+        (
+            "/api/remove_gift",
+            form(&[("list_id", &list), ("gift_id", &gift)]),
+        ),
+    ];
+    for (path, body) in &attempts {
+        let reply = post_from_site(&state, path, &bob, body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.body
+        );
+        assert_eq!(error_of(&reply), not_found, "{path}");
+    }
+    let reply = add(
+        &state,
+        &bob,
+        &list,
+        "Bike",
+        "https://shop.example/bike",
+        "1",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    // Ann's list is untouched.
+    let shown: OwnerListView = json(&view(&state, &ann, &list).await);
+    assert_eq!(shown.list.details.title.as_str(), "Ann's list");
+    assert!(shown.list.is_open());
+    assert_eq!(shown.gifts.len(), 1);
+    assert_eq!(shown.gifts[0].counts.wanted, 1);
+    // A made-up id is the same "not found".
+    let reply = view(&state, &ann, "not-an-id").await;
+    assert_eq!(error_of(&reply), not_found);
+}
+
+#[tokio::test]
+async fn gifts_are_added_edited_and_removed_by_the_rules() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let list = create(&state, &ann, "Leo turns 3").await;
+    let gift: String = json(
+        &add(
+            &state,
+            &ann,
+            &list,
+            "Balance bike",
+            "https://shop.example/bike?ref=x",
+            "3",
+        )
+        .await,
+    );
+
+    // Bad input, field by field.
+    for (title, url, wanted, field) in [
+        ("", "https://shop.example/a", "1", "title"),
+        ("Ok", "ftp://shop.example/a", "1", "url"),
+        ("Ok", "https://shop.example/a", "0", "wanted"),
+        ("Ok", "https://shop.example/a", "100", "wanted"),
+        ("Ok", "https://shop.example/a", "-1", "wanted"),
+    ] {
+        let reply = add(&state, &ann, &list, title, url, wanted).await;
+        assert!(
+            matches!(error_of(&reply), AppError::Invalid { field: f, .. } if f == field),
+            "{field}: {}",
+            reply.body
+        );
+    }
+    // The same link twice is refused in words.
+    let reply = add(
+        &state,
+        &ann,
+        &list,
+        "Bike again",
+        "https://shop.example/bike",
+        "1",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(
+        matches!(
+            error_of(&reply),
+            AppError::Store(StoreError::Rule(RuleError::DuplicateGift))
+        ),
+        "{}",
+        reply.body
+    );
+
+    // A guest reserves 2 of the 3.
+    let list_id = domain::ListId::parse(&list).unwrap();
+    let gift_id = domain::GiftId::parse(&gift).unwrap();
+    state
+        .store
+        .reserve(
+            &list_id,
+            &gift_id,
+            ReserveRequest {
+                guest_name: PersonName::parse("Gus").unwrap(),
+                email: Email::parse("gus@example.com").unwrap(),
+                quantity: Quantity::new(2).unwrap(),
+                user_id: None,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    // Not below what is reserved; notes change.
+    let below = post_from_site(
+        &state,
+        "/api/update_gift",
+        &ann,
+        &form(&[
+            ("list_id", &list),
+            ("gift_id", &gift),
+            ("wanted", "1"),
+            ("notes", ""),
+        ]),
+    )
+    .await;
+    assert_eq!(below.status, StatusCode::CONFLICT, "{}", below.body);
+    let ok = post_from_site(
+        &state,
+        "/api/update_gift",
+        &ann,
+        &form(&[
+            ("list_id", &list),
+            ("gift_id", &gift),
+            ("wanted", "4"),
+            ("notes", "Red"),
+        ]),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // Removal is refused while reserved, with the reason.
+    let remove = post_from_site(
+        &state,
+        "/api/remove_gift",
+        &ann,
+        &form(&[("list_id", &list), ("gift_id", &gift)]),
+    )
+    .await;
+    assert_eq!(remove.status, StatusCode::CONFLICT);
+    assert!(
+        error_of(&remove)
+            .to_string()
+            .to_lowercase()
+            .contains("reserved"),
+        "{}",
+        remove.body
+    );
+
+    // In the default mode the owner sees counts, not names.
+    let shown: OwnerListView = json(&view(&state, &ann, &list).await);
+    assert_eq!(shown.gifts[0].counts.wanted, 4);
+    assert_eq!(shown.gifts[0].counts.reserved, Some(2));
+    assert_eq!(
+        shown.gifts[0].notes.as_ref().map(|n| n.as_str()),
+        Some("Red")
+    );
+    assert!(shown.reservations.is_empty());
+    // Surprise: no counts leave the server at all.
+    let set = post_from_site(
+        &state,
+        "/api/set_surprise",
+        &ann,
+        &form(&[("list_id", &list), ("mode", "surprise")]),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let hidden = view(&state, &ann, &list).await;
+    let shown: OwnerListView = json(&hidden);
+    assert_eq!(shown.gifts[0].counts.reserved, None);
+    assert!(!hidden.body.contains("Gus"));
+    // Names: the guest's name, never the email.
+    post_from_site(
+        &state,
+        "/api/set_surprise",
+        &ann,
+        &form(&[("list_id", &list), ("mode", "names")]),
+    )
+    .await;
+    let named = view(&state, &ann, &list).await;
+    let shown: OwnerListView = json(&named);
+    assert_eq!(shown.reservations.len(), 1);
+    assert_eq!(shown.reservations[0].guest_name.as_str(), "Gus");
+    assert!(!named.body.contains("gus@example.com"));
+    let bad = post_from_site(
+        &state,
+        "/api/set_surprise",
+        &ann,
+        &form(&[("list_id", &list), ("mode", "everything")]),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A gift nobody reserved goes.
+    let spare: String = json(&add(&state, &ann, &list, "Book", "", "1").await);
+    let gone = post_from_site(
+        &state,
+        "/api/remove_gift",
+        &ann,
+        &form(&[("list_id", &list), ("gift_id", &spare)]),
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+    let shown: OwnerListView = json(&view(&state, &ann, &list).await);
+    assert_eq!(shown.gifts.len(), 1);
+}
+
+#[tokio::test]
+async fn a_closed_list_takes_no_new_gifts_and_deleting_needs_the_word() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let list = create(&state, &ann, "Christmas").await;
+    let closed = post_from_site(
+        &state,
+        "/api/close_list",
+        &ann,
+        &form(&[("list_id", &list)]),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let reply = add(
+        &state,
+        &ann,
+        &list,
+        "Sledge",
+        "https://shop.example/sledge",
+        "1",
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(
+        matches!(
+            error_of(&reply),
+            AppError::Store(StoreError::Rule(RuleError::ListClosed))
+        ),
+        "{}",
+        reply.body
+    );
+    let lists: Vec<serde_json::Value> =
+        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+    assert_eq!(lists[0]["open"], false);
+
+    let refused = post_from_site(
+        &state,
+        "/api/delete_list",
+        &ann,
+        &form(&[("list_id", &list), ("confirm", "yes")]),
+    )
+    .await;
+    assert!(matches!(error_of(&refused), AppError::Invalid { field, .. } if field == "confirm"));
+    let deleted = post_from_site(
+        &state,
+        "/api/delete_list",
+        &ann,
+        &form(&[("list_id", &list), ("confirm", "Delete")]),
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(deleted.headers[header::LOCATION], "/lists");
+    assert_eq!(
+        view(&state, &ann, &list).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_pasted_link_is_found_in_the_catalogue_first() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let list = create(&state, &ann, "Shower").await;
+    let product = CatalogueProduct {
+        id: CatalogueProductId::generate(),
+        product: ProductSnapshot {
+            title: ProductTitle::parse("Baby monitor").unwrap(),
+            brand: None,
+            url: Some(HttpUrl::parse("https://www.amazon.co.uk/Monitor/dp/B0MONITOR1").unwrap()),
+            image_url: None,
+            price: None,
+        },
+        retailer: None,
+    };
+    state.store.put_catalogue_product(&product).await.unwrap();
+    let reply = post_from_site(
+        &state,
+        "/api/look_up_link",
+        &ann,
+        &form(&[
+            ("list_id", &list),
+            (
+                "text",
+                "Look! https://www.amazon.co.uk/gp/dp/B0MONITOR1/ref=sr_1?tag=x",
+            ),
+        ]),
+    )
+    .await;
+    match json::<LinkLookup>(&reply) {
+        LinkLookup::Catalogue { product, .. } => assert_eq!(product.title.as_str(), "Baby monitor"),
+        other => panic!("expected the catalogue product, got {other:?}"),
+    }
+    // No link at all.
+    let none = post_from_site(
+        &state,
+        "/api/look_up_link",
+        &ann,
+        &form(&[("list_id", &list), ("text", "a cot")]),
+    )
+    .await;
+    assert!(matches!(error_of(&none), AppError::Invalid { field, .. } if field == "link"));
+    // A private address is not fetched: the owner is told to type the details.
+    let private = post_from_site(
+        &state,
+        "/api/look_up_link",
+        &ann,
+        &form(&[
+            ("list_id", &list),
+            ("text", "http://169.254.169.254/latest/meta-data"),
+        ]),
+    )
+    .await;
+    assert!(
+        matches!(json::<LinkLookup>(&private), LinkLookup::Nothing { .. }),
+        "{}",
+        private.body
+    );
+}
+
+#[tokio::test]
+async fn plain_form_posts_come_back_to_their_page_with_the_error() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let headers = [
+        (header::ORIGIN, "http://localhost:3000"),
+        (header::ACCEPT, "text/html,application/xhtml+xml"),
+        (header::REFERER, "http://localhost:3000/lists/new"),
+    ];
+    let bad = post_with(
+        &state,
+        "/api/create_list",
+        &ann,
+        &form(&[("title", ""), ("occasion", "birthday")]),
+        &headers,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::SEE_OTHER);
+    let back = bad.location().to_owned();
+    assert!(
+        back.starts_with("/lists/new?__path=%2Fapi%2Fcreate_list&__err="),
+        "{back}"
+    );
+    // The page shows the error in words.
+    let page = get(&state, &back, &ann).await;
+    assert!(
+        page.body.contains("The title must not be empty."),
+        "{}",
+        page.body
+    );
+
+    let good = post_with(
+        &state,
+        "/api/create_list",
+        &ann,
+        &form(&[("title", "Party"), ("occasion", "birthday")]),
+        &headers,
+    )
+    .await;
+    assert!(good.status.is_redirection(), "{}", good.status);
+    assert!(
+        good.location().starts_with("/lists/") && good.location().ends_with("/edit"),
+        "{}",
+        good.location()
+    );
+}
