@@ -22,6 +22,12 @@ pub const SIGN_IN_PROBLEM_PATH: &str = "/sign-in/problem";
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub domain::User);
 
+/// The address of the client making the request, as the server's client-address layer
+/// determined it (the peer, or the configured proxy header). Used as a rate-limit key.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
 /// The signed-in person, as pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {

@@ -13,6 +13,7 @@ pub mod csp;
 pub mod error;
 pub mod format;
 pub mod forms;
+pub mod guest;
 pub mod owner;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -22,14 +23,15 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
     account::AccountPage, dashboard::DashboardPage, error::ErrorPage, home::HomePage,
     list_editor::ListEditorPage, list_settings::ListSettingsPage, new_list::NewListPage,
-    not_found::NotFound, sign_in_problem::SignInProblemPage,
+    not_found::NotFound, public_list::PublicListPage, reservation::ReservationPage,
+    sign_in_problem::SignInProblemPage,
 };
 
 /// The document around the app: rendered once per request on the server.
@@ -95,6 +97,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/lists/new") view=NewListPage />
                             <Route path=path!("/lists/:id/edit") view=ListEditorPage />
                             <Route path=path!("/lists/:id/settings") view=ListSettingsPage />
+                            // Rendered whole before answering, so that the status (404, 429)
+                            // is the page's own.
+                            <Route path=path!("/lists/:id") view=PublicListPage ssr=SsrMode::Async />
+                            <Route path=path!("/reservations/:token") view=ReservationPage ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>
                 </main>

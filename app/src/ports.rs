@@ -9,7 +9,7 @@
 use domain::{
     CatalogueProduct, Email, Gift, GiftId, GiftList, HttpUrl, ListDetails, ListId, Notes,
     PersonName, Price, ProductSnapshot, ProductTitle, Quantity, Reservation, ReservationToken,
-    ReserveRequest, ShopName, SurprisePolicy, UserId,
+    ReserveRequest, ShopName, SurprisePolicy, Title, UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -218,18 +218,57 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// An email the app asks the mail adapter to send. The adapter writes it (subject, HTML and
-/// plain text, in the site's look) from these facts; every value is escaped there.
+/// plain text, in the site's look) from these facts; every value is escaped there. Links are
+/// absolute (`https://ewelists.com/...`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mail {
     /// Sent once, after a person's first sign-in created their account.
     Welcome { to: Email, name: PersonName },
+    /// To a guest who reserved (or reserved more of) a gift: the private link to manage it.
+    ReservationConfirmed {
+        to: Email,
+        guest_name: PersonName,
+        gift: ProductTitle,
+        quantity: Quantity,
+        /// Where to buy it, when the gift has a link.
+        shop_url: Option<HttpUrl>,
+        list_title: Title,
+        /// The public list.
+        list_url: String,
+        /// The reservation page: the guest's capability, sent only to their mailbox.
+        manage_url: String,
+    },
+    /// To a guest who confirmed they bought a gift.
+    PurchaseConfirmed {
+        to: Email,
+        guest_name: PersonName,
+        gift: ProductTitle,
+        quantity: Quantity,
+        list_title: Title,
+        list_url: String,
+    },
+    /// To the list's owner: a gift was bought. Never sent in surprise mode; `guest_name` only
+    /// when the owner may see names.
+    GiftBought {
+        to: Email,
+        owner_name: PersonName,
+        gift: ProductTitle,
+        quantity: Quantity,
+        guest_name: Option<PersonName>,
+        list_title: Title,
+        /// The owner's list editor.
+        list_url: String,
+    },
 }
 
 impl Mail {
     /// Who receives it.
     pub fn recipient(&self) -> &Email {
         match self {
-            Self::Welcome { to, .. } => to,
+            Self::Welcome { to, .. }
+            | Self::ReservationConfirmed { to, .. }
+            | Self::PurchaseConfirmed { to, .. }
+            | Self::GiftBought { to, .. } => to,
         }
     }
 }
@@ -293,6 +332,40 @@ pub struct Services {
     pub store: std::sync::Arc<dyn Store>,
     pub pages: std::sync::Arc<dyn PageReader>,
     pub mailer: std::sync::Arc<dyn Mailer>,
+    pub directory: std::sync::Arc<dyn Directory>,
+    pub limits: std::sync::Arc<dyn RateLimiter>,
+    pub remembered: std::sync::Arc<dyn RememberedReservations>,
     /// The site's origin without a trailing slash, e.g. `https://ewelists.com`: shared links.
     pub site_url: String,
+}
+
+/// What a guest does, as far as rate limits are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GuestAction {
+    /// Reserving a gift (the public list's form).
+    Reserve,
+    /// Opening or acting on a reservation page (a token in the link).
+    Reservation,
+}
+
+/// Limits how often guests may act, per key (the client's address; a list and an email).
+pub trait RateLimiter: Send + Sync + 'static {
+    /// Counts one attempt of `action` against each key; `false` when any key is over its
+    /// limit (the attempt should then be refused with a 429).
+    fn allow(&self, action: GuestAction, keys: &[&str]) -> bool;
+}
+
+/// The list owners' contact details (for the owner's notice).
+#[async_trait::async_trait]
+pub trait Directory: Send + Sync + 'static {
+    async fn user(&self, id: &UserId) -> Result<Option<domain::User>, StoreError>;
+}
+
+/// The guest's browser remembers their reservation tokens (never the email) in a signed cookie,
+/// so that a list can say "You reserved 1" when they come back.
+pub trait RememberedReservations: Send + Sync + 'static {
+    /// The tokens the request's cookie holds (none when absent or tampered with).
+    fn read(&self, headers: &http::HeaderMap) -> Vec<ReservationToken>;
+    /// The `Set-Cookie` value that remembers `tokens` (the newest kept when there are too many).
+    fn write(&self, tokens: &[ReservationToken]) -> http::HeaderValue;
 }

@@ -73,3 +73,27 @@ export async function addPoolUser(email: string, name: string, password: string,
   });
   await call("AdminSetUserPassword", { UserPoolId: poolId, Username: email, Password: password, Permanent: true });
 }
+
+/** A fresh pool user, signed in, on `path` (an owner page). Returns the user's email. */
+export async function signInAsNewOwner(page: Page, path = "/lists", name = "Olive Owner") {
+  const email = `owner-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  await addPoolUser(email, name, "Owner-pass-2026");
+  await page.goto(path);
+  await signInOnHostedPage(page, email, "Owner-pass-2026");
+  await expect(page).toHaveURL(new RegExp(`${path.replace(/[/]/g, "\\/")}$`));
+  return email;
+}
+
+/** No accessibility violations that axe-core finds on the page as it is now. */
+export async function expectAccessible(page: Page) {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(summary, "axe-core violations").toEqual([]);
+}
+
+/** The page has no horizontal scrolling. */
+export async function expectNoSideways(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, "horizontal overflow in px").toBeLessThanOrEqual(0);
+}

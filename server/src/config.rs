@@ -109,6 +109,14 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// A catalogue file (JSON or CSV) to load at start: the local stack's sample products.
     pub catalogue_seed: Option<std::path::PathBuf>,
+    /// The request header that holds the client's address, lower-cased, when a proxy stands in
+    /// front of the server: `cloudfront-viewer-address` behind CloudFront, `x-forwarded-for`
+    /// behind a load balancer (its rightmost entry is used). Unset: the TCP peer's address.
+    /// Guests' rate limits are keyed on it (see `http::client`).
+    pub client_ip_header: Option<String>,
+    /// Signs the guests' remembered-reservations cookie (at least 32 characters). Required
+    /// when deployed; local and test make a random one at each start when it is unset.
+    pub cookie_secret: SecretString,
 }
 
 /// A setting that is missing or malformed, named by the variable that sets it.
@@ -220,6 +228,8 @@ impl Config {
                 allow: source.fetch_allow("fetch_allow")?,
             },
             catalogue_seed: source.optional("catalogue_seed").map(Into::into),
+            client_ip_header: source.header_name("client_ip_header")?,
+            cookie_secret: source.cookie_secret("cookie_secret")?,
         })
     }
 }
@@ -345,6 +355,27 @@ impl Source<'_> {
         }
     }
 
+    /// A secret of at least 32 characters; made up at random where nothing is deployed and
+    /// none is set.
+    fn cookie_secret(&self, key: &'static str) -> Result<SecretString, ConfigError> {
+        match self.optional(key) {
+            Some(secret) if secret.chars().count() >= 32 => Ok(SecretString::from(secret)),
+            Some(_) => Err(self.invalid(key, "must be at least 32 characters")),
+            None if self.environment.is_deployed() => Err(ConfigError::Missing {
+                var: self.var(key),
+                key,
+                env: self.environment.as_str(),
+                file: self.file.to_owned(),
+            }),
+            None => {
+                let bytes: [u8; 32] = rand::random();
+                Ok(SecretString::from(
+                    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                ))
+            }
+        }
+    }
+
     /// A comma-separated list of `host:port`, allowed only where nothing is deployed.
     fn fetch_allow(&self, key: &'static str) -> Result<Vec<String>, ConfigError> {
         let Some(list) = self.optional(key) else {
@@ -369,12 +400,82 @@ impl Source<'_> {
             .collect()
     }
 
+    /// An HTTP header's name, lower-cased.
+    fn header_name(&self, key: &'static str) -> Result<Option<String>, ConfigError> {
+        let Some(name) = self.optional(key) else {
+            return Ok(None);
+        };
+        let name = name.to_ascii_lowercase();
+        match axum::http::HeaderName::from_bytes(name.as_bytes()) {
+            Ok(_) => Ok(Some(name)),
+            Err(_) => Err(self.invalid(key, format!("`{name}` is not an HTTP header name"))),
+        }
+    }
+
     fn boolean(&self, key: &'static str) -> Result<bool, ConfigError> {
         match self.optional(key).as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
             Some(other) => Err(self.invalid(key, format!("`{other}` is not true or false"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod cookie_secret_tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn vars(env: &str, secret: Option<&str>) -> HashMap<String, String> {
+        let mut vars: HashMap<String, String> = [
+            ("EWELISTS_ENV", env),
+            (
+                "EWELISTS_SITE_URL",
+                if env == "prod" {
+                    "https://ewelists.com"
+                } else {
+                    "http://localhost:3000"
+                },
+            ),
+            ("EWELISTS_TABLE", "ewelists-test"),
+            (
+                "EWELISTS_COGNITO_ISSUER",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
+            ),
+            ("EWELISTS_COGNITO_DOMAIN", "https://auth.example.com"),
+            ("EWELISTS_COGNITO_CLIENT_ID", "client"),
+            ("EWELISTS_SES_REGION", "us-east-1"),
+            ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
+            ("EWELISTS_LOG_FORMAT", "text"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        if let Some(secret) = secret {
+            vars.insert("EWELISTS_COOKIE_SECRET".into(), secret.into());
+        }
+        vars
+    }
+
+    #[test]
+    fn the_cookie_secret_is_required_when_deployed_and_made_up_locally() {
+        let missing = Config::from_sources("f", "", &vars("prod", None)).unwrap_err();
+        assert!(
+            missing.to_string().contains("EWELISTS_COOKIE_SECRET"),
+            "{missing}"
+        );
+        let short = Config::from_sources("f", "", &vars("prod", Some("short"))).unwrap_err();
+        assert!(short.to_string().contains("at least 32"), "{short}");
+        let given = "s".repeat(40);
+        let prod = Config::from_sources("f", "", &vars("prod", Some(&given))).unwrap();
+        assert_eq!(prod.cookie_secret.expose_secret(), given);
+        let a = Config::from_sources("f", "", &vars("test", None)).unwrap();
+        let b = Config::from_sources("f", "", &vars("test", None)).unwrap();
+        assert_eq!(a.cookie_secret.expose_secret().len(), 64);
+        assert_ne!(
+            a.cookie_secret.expose_secret(),
+            b.cookie_secret.expose_secret()
+        );
     }
 }
 
@@ -576,6 +677,10 @@ log_format = "json"
                 "EWELISTS_COGNITO_DOMAIN",
                 "https://ewelists.auth.eu-west-1.amazoncognito.com",
             ),
+            (
+                "EWELISTS_COOKIE_SECRET",
+                "a-test-value-that-is-long-enough-1234",
+            ),
         ] {
             vars.insert(k.into(), v.into());
         }
@@ -592,6 +697,34 @@ log_format = "json"
         let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("s3cret"), "{printed}");
+    }
+
+    #[test]
+    fn the_client_ip_header_is_a_lower_cased_header_name() {
+        let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
+        assert_eq!(config.client_ip_header, None);
+        for (value, expected) in [
+            (
+                "CloudFront-Viewer-Address",
+                Some("cloudfront-viewer-address"),
+            ),
+            (" x-forwarded-for ", Some("x-forwarded-for")),
+            ("", None),
+        ] {
+            let mut vars = local_vars();
+            vars.insert("EWELISTS_CLIENT_IP_HEADER".into(), value.into());
+            let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
+            assert_eq!(config.client_ip_header.as_deref(), expected, "{value:?}");
+        }
+        for value in ["x forwarded for", "x-forwarded-for:", "client\u{e9}"] {
+            let mut vars = local_vars();
+            vars.insert("EWELISTS_CLIENT_IP_HEADER".into(), value.into());
+            let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+            assert!(
+                err.to_string().contains("EWELISTS_CLIENT_IP_HEADER"),
+                "{value:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod config;
 pub mod fetch;
 pub mod http;
+pub mod limits;
 pub mod mail;
 pub mod store;
 pub mod telemetry;
@@ -22,6 +23,7 @@ use crate::auth::cognito::Cognito;
 use crate::auth::store::AuthStore;
 use crate::config::Config;
 use crate::http::cookies::Cookies;
+use secrecy::ExposeSecret;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -39,6 +41,10 @@ pub struct AppState {
     pub mailer: Arc<dyn app::ports::Mailer>,
     /// Reads product details from shops' pages.
     pub pages: Arc<dyn app::ports::PageReader>,
+    /// Guests' rate limits.
+    pub limits: Arc<dyn app::ports::RateLimiter>,
+    /// The guests' signed cookie of reservation tokens.
+    pub remembered: Arc<dyn app::ports::RememberedReservations>,
 }
 
 /// The server could not set up its adapters.
@@ -76,6 +82,11 @@ impl AppState {
             config.site_url.clone(),
         ));
         let pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
+        let cookies = Cookies::new(config.site_url.scheme() == "https");
+        let remembered = Arc::new(http::cookies::Remembered::new(
+            config.cookie_secret.expose_secret().as_bytes(),
+            cookies,
+        ));
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -85,6 +96,8 @@ impl AppState {
             cognito,
             mailer,
             pages,
+            limits: Arc::new(limits::MemoryLimiter::standard()),
+            remembered,
         })
     }
 
@@ -94,6 +107,9 @@ impl AppState {
             store: self.store.clone(),
             pages: self.pages.clone(),
             mailer: self.mailer.clone(),
+            directory: self.auth.clone(),
+            limits: self.limits.clone(),
+            remembered: self.remembered.clone(),
             site_url: self
                 .config
                 .site_url

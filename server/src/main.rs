@@ -159,9 +159,12 @@ async fn serve(state: AppState) -> ExitCode {
         "listening"
     );
     let app = http::router(state);
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    match axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
     {
         Ok(()) => {
             tracing::info!("stopped");

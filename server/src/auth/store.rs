@@ -712,6 +712,14 @@ impl AuthStore {
     }
 }
 
+/// The owners' contact details, for the app (the owner's notice that a gift was bought).
+#[async_trait::async_trait]
+impl app::ports::Directory for AuthStore {
+    async fn user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+        AuthStore::user(self, id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

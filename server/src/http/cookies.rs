@@ -138,3 +138,136 @@ mod tests {
         assert_eq!(Cookies::new(true).read(&headers, Kind::Session), None);
     }
 }
+
+/// The guest's remembered reservation tokens: a signed cookie (HMAC-SHA256 with the server's
+/// cookie key) holding the tokens only, never an email address. It is `HttpOnly`, lasts a
+/// year and keeps the newest [`Remembered::MAX_TOKENS`].
+pub struct Remembered {
+    key: cookie::Key,
+    cookies: Cookies,
+}
+
+impl Remembered {
+    /// More than this many, and the oldest are forgotten (the cookie stays under 2 KB).
+    pub const MAX_TOKENS: usize = 20;
+    const NAME_SECURE: &'static str = "__Host-ewelists-reservations";
+    const NAME_PLAIN: &'static str = "ewelists-reservations";
+
+    /// Signs with a key derived from `secret` (at least 32 bytes).
+    pub fn new(secret: &[u8], cookies: Cookies) -> Self {
+        Self {
+            key: cookie::Key::derive_from(secret),
+            cookies,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        if self.cookies.secure {
+            Self::NAME_SECURE
+        } else {
+            Self::NAME_PLAIN
+        }
+    }
+}
+
+impl app::ports::RememberedReservations for Remembered {
+    fn read(&self, headers: &HeaderMap) -> Vec<domain::ReservationToken> {
+        let name = self.name();
+        let mut jar = cookie::CookieJar::new();
+        for cookie in headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .filter(|cookie| cookie.name() == name)
+        {
+            jar.add_original(cookie.into_owned());
+        }
+        jar.signed(&self.key)
+            .get(name)
+            .map(|cookie| {
+                cookie
+                    .value()
+                    .split('~')
+                    .filter_map(|token| domain::ReservationToken::parse(token).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn write(&self, tokens: &[domain::ReservationToken]) -> HeaderValue {
+        let newest = &tokens[tokens.len().saturating_sub(Self::MAX_TOKENS)..];
+        let value = newest
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("~");
+        let mut jar = cookie::CookieJar::new();
+        jar.signed_mut(&self.key).add(
+            Cookie::build((self.name(), value))
+                .http_only(true)
+                .secure(self.cookies.secure)
+                .same_site(SameSite::Lax)
+                .path("/")
+                .max_age(Duration::days(365))
+                .build(),
+        );
+        jar.get(self.name())
+            .map(header_value)
+            .unwrap_or_else(|| HeaderValue::from_static(""))
+    }
+}
+
+#[cfg(test)]
+mod remembered_tests {
+    use super::*;
+    use app::ports::RememberedReservations;
+    use domain::{ListId, ReservationToken};
+
+    fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
+        let pair = set_cookie
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    #[test]
+    fn tokens_round_trip_and_only_the_newest_are_kept() {
+        let jar = Remembered::new(&[7; 32], Cookies::new(false));
+        let list = ListId::generate();
+        let tokens: Vec<_> = (0..25).map(|_| ReservationToken::generate(list)).collect();
+        let set = jar.write(&tokens);
+        let text = set.to_str().unwrap();
+        assert!(
+            text.starts_with("ewelists-reservations=") && text.contains("HttpOnly"),
+            "{text}"
+        );
+        assert!(!text.contains('@'), "no email in the cookie");
+        let read = jar.read(&request_with(&set));
+        assert_eq!(read, tokens[5..].to_vec());
+    }
+
+    #[test]
+    fn a_tampered_or_foreign_cookie_reads_as_nothing() {
+        let jar = Remembered::new(&[7; 32], Cookies::new(false));
+        let token = ReservationToken::generate(ListId::generate());
+        let set = jar.write(std::slice::from_ref(&token));
+        // Signed with another key.
+        let other = Remembered::new(&[8; 32], Cookies::new(false));
+        assert!(other.read(&request_with(&set)).is_empty());
+        // Unsigned value.
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("ewelists-reservations={token}")).unwrap(),
+        );
+        assert!(jar.read(&headers).is_empty());
+    }
+}

@@ -1,6 +1,7 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
 mod api;
+pub mod client;
 pub mod cookies;
 mod headers;
 mod health;
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(axum::middleware::from_fn_with_state(
+                    client::AddressSource::of(&state.config),
+                    client::insert_client_address,
+                ))
                 .layer(axum::middleware::from_fn(logging::log_requests))
                 .layer(axum::middleware::from_fn_with_state(
                     hsts,

@@ -50,6 +50,11 @@ pub fn config(environment: &str, site: &str, table: &str, real_sign_in: bool) ->
             "Ewelists <hello@ewelists.test>".to_owned(),
         ),
         ("EWELISTS_LOG_FORMAT", "text".to_owned()),
+        // Required where deployed (staging here); a fixed test value, not a real secret.
+        (
+            "EWELISTS_COOKIE_SECRET",
+            "test-only-cookie-signing-secret-0123456789".to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -70,25 +75,37 @@ pub fn config(environment: &str, site: &str, table: &str, real_sign_in: bool) ->
     Config::from_sources("(test)", "", &vars).expect("test config is valid")
 }
 
-/// A session for a new user named `name` (email `<name>@example.com`, lower case), stored
-/// directly; returns the `Cookie` header value that carries it on plain http.
+/// A new user named `name` (a unique `@example.com` address), signed up through the auth
+/// store as a first sign-in would, with a session stored directly; returns the `Cookie`
+/// header value that carries it on plain http, and the user.
 pub async fn session_for(
     state: &AppState,
     name: &str,
     expires_in: time::Duration,
 ) -> (String, domain::User) {
-    let user = domain::User {
-        id: domain::UserId::generate(),
-        display_name: domain::PersonName::parse(name).unwrap(),
-        email: domain::Email::parse(&format!(
-            "{}-{}@example.com",
-            name.to_lowercase().replace(' ', "."),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        ))
-        .unwrap(),
-    };
-    let id = server::auth::secret::Secret::generate();
+    let email = domain::Email::parse(&format!(
+        "{}-{}@example.com",
+        name.to_lowercase().replace(' ', "."),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ))
+    .unwrap();
     let now = time::OffsetDateTime::now_utc();
+    let user = state
+        .auth
+        .sign_in(
+            &server::auth::store::Identity {
+                issuer: "https://issuer.test".to_owned(),
+                subject: uuid::Uuid::new_v4().to_string(),
+                email,
+                email_verified: true,
+                name: domain::PersonName::parse(name).unwrap(),
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .user;
+    let id = server::auth::secret::Secret::generate();
     state
         .auth
         .create_session(

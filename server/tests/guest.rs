@@ -1,0 +1,573 @@
+//! Black-box tests of the guests' server functions and pages through the router: reserving
+//! (bad input, another list's gift, closed lists, lost races in words, cross-site posts, rate
+//! limits), the remembered-reservations cookie, the reservation page and its actions, and the
+//! emails in the stack's outbox.
+//!
+//! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use app::error::{AppError, StoreError};
+use app::guest::{PublicListView, ReservationView, ReserveAnswer};
+use axum::http::{header, StatusCode};
+use common::site::{self, get, post_with, Reply};
+use domain::{RuleError, SurpriseMode};
+use leptos::server_fn::error::FromServerFnError;
+use server::AppState;
+use time::Duration;
+
+/// Each request comes from its own address unless a test says otherwise, so that rate limits
+/// only bite where a test means them to.
+static NEXT_ADDRESS: AtomicU32 = AtomicU32::new(1);
+
+fn fresh_address() -> String {
+    let n = NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed);
+    format!("203.0.{}.{}", n / 250, n % 250 + 1)
+}
+
+async fn guest_site() -> AppState {
+    let mut config = site::config(
+        "test",
+        &site::stack_var("EWELISTS_SITE_URL"),
+        &site::unique_table("guest"),
+        true,
+    );
+    config.client_ip_header = Some("x-forwarded-for".to_owned());
+    site::migrated(config).await
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn error_of(reply: &Reply) -> AppError {
+    AppError::de(reply.body.clone().into())
+}
+
+fn json<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
+    serde_json::from_str(&reply.body)
+        .unwrap_or_else(|e| panic!("{e}: {} {}", reply.status, reply.body))
+}
+
+/// A POST from the site's own page, from `address`.
+async fn post_as(state: &AppState, address: &str, path: &str, cookies: &str, body: &str) -> Reply {
+    let origin = state.config.site_url.origin().ascii_serialization();
+    post_with(
+        state,
+        path,
+        cookies,
+        body,
+        &[
+            (header::ORIGIN, origin.as_str()),
+            (header::HeaderName::from_static("x-forwarded-for"), address),
+        ],
+    )
+    .await
+}
+
+async fn post(state: &AppState, path: &str, cookies: &str, body: &str) -> Reply {
+    post_as(state, &fresh_address(), path, cookies, body).await
+}
+
+/// An owner with a list holding one gift wanted `wanted` times; returns (owner cookie, list id, gift id).
+async fn list_with_gift(state: &AppState, wanted: &str) -> (String, String, String) {
+    let (owner, _) = site::session_for(state, "Olive", Duration::days(30)).await;
+    let list: String = json(
+        &post(
+            state,
+            "/api/create_list",
+            &owner,
+            &form(&[("title", "Leo's party"), ("occasion", "birthday")]),
+        )
+        .await,
+    );
+    let gift: String = json(
+        &post(
+            state,
+            "/api/add_gift",
+            &owner,
+            &form(&[
+                ("list_id", &list),
+                ("title", "Balance bike"),
+                ("url", "https://shop.example/bike"),
+                ("wanted", wanted),
+            ]),
+        )
+        .await,
+    );
+    (owner, list, gift)
+}
+
+fn unique_email(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}@example.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+async fn reserve(
+    state: &AppState,
+    list: &str,
+    gift: &str,
+    name: &str,
+    email: &str,
+    quantity: &str,
+) -> Reply {
+    post(
+        state,
+        "/api/reserve",
+        "",
+        &form(&[
+            ("list_id", list),
+            ("gift_id", gift),
+            ("name", name),
+            ("email", email),
+            ("quantity", quantity),
+        ]),
+    )
+    .await
+}
+
+/// The manage link's token from a Created answer.
+fn token_of(reply: &Reply) -> String {
+    match json::<ReserveAnswer>(reply) {
+        ReserveAnswer::Created { manage_path, .. } => {
+            manage_path.trim_start_matches("/reservations/").to_owned()
+        }
+        other => panic!("expected a new reservation, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_guest_reserves_and_the_email_carries_the_private_link() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "3").await;
+    let email = unique_email("gus");
+    let reply = reserve(&state, &list, &gift, "Gus", &email, "2").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let token = token_of(&reply);
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        format!("/reservations/{token}")
+    );
+    // The browser remembers the token (signed), never the email.
+    let remembered = reply.cookie("ewelists-reservations").expect("the cookie");
+    assert!(
+        !remembered.contains('@') && remembered.contains(&token),
+        "{remembered}"
+    );
+
+    let mail = site::outbox_for(&email).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let link = format!("/reservations/{token}");
+    assert!(
+        mail[0].body_text.contains(&link)
+            && mail[0]
+                .body_html
+                .as_deref()
+                .unwrap_or_default()
+                .contains(&link)
+    );
+
+    // The public page: 1 of 3 left, "you reserved 2" for this browser only.
+    let cookie = format!("ewelists-reservations={remembered}");
+    let page: PublicListView = json(
+        &post(
+            &state,
+            "/api/public_list",
+            &cookie,
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
+    assert_eq!(page.gifts[0].remaining, 1);
+    assert_eq!(page.gifts[0].mine, 2);
+    let stranger: PublicListView =
+        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    assert_eq!(stranger.gifts[0].mine, 0);
+    let html = get(&state, &format!("/lists/{list}"), "").await;
+    assert!(
+        !html.body.contains("Gus") && !html.body.contains(&email),
+        "no guest's name or email on the public page"
+    );
+    assert!(html.body.contains("1 of 3 still wanted"), "{}", html.body);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_field_by_field_and_reserves_nothing() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "3").await;
+    let huge = "n".repeat(81);
+    for (name, email, quantity, field) in [
+        ("Gus", "not-an-email", "1", "email"),
+        ("Gus", "", "1", "email"),
+        ("", "gus@example.com", "1", "name"),
+        (huge.as_str(), "gus@example.com", "1", "name"),
+        ("Gus", "gus@example.com", "0", "quantity"),
+        ("Gus", "gus@example.com", "1000", "quantity"),
+        ("Gus", "gus@example.com", "-1", "quantity"),
+        ("Gus", "gus@example.com", "two", "quantity"),
+    ] {
+        let reply = reserve(&state, &list, &gift, name, email, quantity).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            reply.body
+        );
+        assert!(
+            matches!(error_of(&reply), AppError::Invalid { field: f, .. } if f == field),
+            "{field}: {}",
+            reply.body
+        );
+    }
+    // More than what is left is a rule, in words.
+    let reply = reserve(&state, &list, &gift, "Gus", "gus@example.com", "4").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert!(error_of(&reply).to_string().contains("3"), "{}", reply.body);
+    // The honeypot.
+    let bot = post(
+        &state,
+        "/api/reserve",
+        "",
+        &form(&[
+            ("list_id", &list),
+            ("gift_id", &gift),
+            ("name", "Bot"),
+            ("email", "bot@example.com"),
+            ("quantity", "1"),
+            ("website", "http://spam.example"),
+        ]),
+    )
+    .await;
+    assert_eq!(bot.status, StatusCode::BAD_REQUEST);
+    let page: PublicListView =
+        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    assert_eq!(page.gifts[0].remaining, 3, "nothing was reserved");
+}
+
+#[tokio::test]
+async fn unknown_lists_gifts_and_tokens_and_another_lists_gift() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "1").await;
+    let (_, other_list, _) = list_with_gift(&state, "1").await;
+    let reply = reserve(&state, &other_list, &gift, "Gus", "gus@example.com", "1").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    assert_eq!(error_of(&reply), AppError::Store(StoreError::GiftNotFound));
+    let reply = reserve(&state, "nope", &gift, "Gus", "gus@example.com", "1").await;
+    assert_eq!(error_of(&reply), AppError::Store(StoreError::NotFound));
+    let page = get(&state, "/lists/AAAAAAAAAAAAAAAAAAAAAA", "").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("We can't find that page"));
+    // Tokens: malformed, and well-formed but unknown (on a real list).
+    for token in ["garbage".to_owned(), format!("{list}.{}", "A".repeat(43))] {
+        let reply = post(&state, "/api/reservation", "", &form(&[("token", &token)])).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{token}");
+        assert_eq!(
+            error_of(&reply),
+            AppError::Store(StoreError::ReservationNotFound)
+        );
+        let cancel = post(
+            &state,
+            "/api/cancel_reservation",
+            "",
+            &form(&[("token", &token)]),
+        )
+        .await;
+        assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn the_reservation_page_confirms_changes_and_cancels() {
+    let state = guest_site().await;
+    let (owner, list, gift) = list_with_gift(&state, "3").await;
+    // The owner sees counts without names (the default), so the notice has no name.
+    let email = unique_email("rae");
+    let token = token_of(&reserve(&state, &list, &gift, "Rae", &email, "2").await);
+    let page = get(&state, &format!("/reservations/{token}"), "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("You reserved 2") && page.body.contains("noindex"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("no-referrer"));
+
+    // Change to 1, within what remains; more than that is refused.
+    let too_many = post(
+        &state,
+        "/api/change_reservation",
+        "",
+        &form(&[("token", &token), ("quantity", "4")]),
+    )
+    .await;
+    assert_eq!(too_many.status, StatusCode::CONFLICT, "{}", too_many.body);
+    let changed = post(
+        &state,
+        "/api/change_reservation",
+        "",
+        &form(&[("token", &token), ("quantity", "1")]),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let view: ReservationView =
+        json(&post(&state, "/api/reservation", "", &form(&[("token", &token)])).await);
+    assert_eq!(view.quantity, 1);
+    assert_eq!(view.max_quantity, 3);
+
+    // Confirm the purchase: a thank-you to the guest and a nameless notice to the owner.
+    let bought = post(
+        &state,
+        "/api/confirm_purchase",
+        "",
+        &form(&[("token", &token)]),
+    )
+    .await;
+    assert_eq!(bought.status, StatusCode::OK, "{}", bought.body);
+    let guest_mail = site::outbox_for(&email).await;
+    assert_eq!(
+        guest_mail.len(),
+        2,
+        "confirmation and thank-you: {guest_mail:?}"
+    );
+    let owner_mail = owner_notices(&state, &owner).await;
+    assert_eq!(owner_mail.len(), 1);
+    assert!(
+        !owner_mail[0].body_text.contains("Rae"),
+        "counts mode: no name"
+    );
+    // Bought is final.
+    let again = post(
+        &state,
+        "/api/cancel_reservation",
+        "",
+        &form(&[("token", &token)]),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(matches!(
+        error_of(&again),
+        AppError::Store(StoreError::Rule(RuleError::ReservationNotActive { .. }))
+    ));
+
+    // Another guest now sees 2 left, and cancelling gives back what they held.
+    let page: PublicListView =
+        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    assert_eq!(page.gifts[0].remaining, 2);
+    let other = token_of(&reserve(&state, &list, &gift, "Sid", &unique_email("sid"), "2").await);
+    let cancelled = post(
+        &state,
+        "/api/cancel_reservation",
+        "",
+        &form(&[("token", &other)]),
+    )
+    .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    let page: PublicListView =
+        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    assert_eq!(page.gifts[0].remaining, 2);
+}
+
+/// The owner's notices in the outbox (the owner's session's user email).
+async fn owner_notices(state: &AppState, owner_cookie: &str) -> Vec<site::SentMail> {
+    let account = post(state, "/api/account", owner_cookie, "").await;
+    let viewer: serde_json::Value = json(&account);
+    let email = viewer["email"].as_str().unwrap().to_owned();
+    for _ in 0..20 {
+        let mail = site::outbox_for(&email).await;
+        if !mail.is_empty() {
+            return mail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Vec::new()
+}
+
+#[tokio::test]
+async fn the_owners_notice_follows_the_surprise_mode() {
+    for (mode, expect_notice, expect_name) in [
+        (SurpriseMode::Surprise, false, false),
+        (SurpriseMode::Names, true, true),
+    ] {
+        let state = guest_site().await;
+        let (owner, list, gift) = list_with_gift(&state, "1").await;
+        post(
+            &state,
+            "/api/set_surprise",
+            &owner,
+            &form(&[("list_id", &list), ("mode", mode.as_str())]),
+        )
+        .await;
+        let token =
+            token_of(&reserve(&state, &list, &gift, "Nell", &unique_email("nell"), "1").await);
+        post(
+            &state,
+            "/api/confirm_purchase",
+            "",
+            &form(&[("token", &token)]),
+        )
+        .await;
+        let notices = owner_notices(&state, &owner).await;
+        assert_eq!(!notices.is_empty(), expect_notice, "{mode:?}");
+        if expect_name {
+            assert!(notices[0].body_text.contains("Nell"), "{mode:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_closed_list_takes_no_reservations() {
+    let state = guest_site().await;
+    let (owner, list, gift) = list_with_gift(&state, "2").await;
+    let token = token_of(&reserve(&state, &list, &gift, "Gus", &unique_email("gus"), "1").await);
+    post(
+        &state,
+        "/api/close_list",
+        &owner,
+        &form(&[("list_id", &list)]),
+    )
+    .await;
+    let reply = reserve(&state, &list, &gift, "Dee", &unique_email("dee"), "1").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(
+        error_of(&reply),
+        AppError::Store(StoreError::Rule(RuleError::ListClosed))
+    );
+    let change = post(
+        &state,
+        "/api/change_reservation",
+        "",
+        &form(&[("token", &token), ("quantity", "2")]),
+    )
+    .await;
+    assert_eq!(change.status, StatusCode::CONFLICT);
+    let page = get(&state, &format!("/lists/{list}"), "").await;
+    assert!(page.body.contains("This list is closed"), "{}", page.body);
+    assert!(!page.body.contains("Reserve it"));
+}
+
+#[tokio::test]
+async fn the_same_mailbox_reserving_again_grows_its_reservation_and_gets_the_link_by_email_only() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "3").await;
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let first = token_of(
+        &reserve(
+            &state,
+            &list,
+            &gift,
+            "Ann",
+            &format!("ann.lee.{tag}@gmail.com"),
+            "1",
+        )
+        .await,
+    );
+    let again = reserve(
+        &state,
+        &list,
+        &gift,
+        "Someone",
+        &format!("annlee{tag}@googlemail.com"),
+        "1",
+    )
+    .await;
+    assert!(
+        matches!(
+            json::<ReserveAnswer>(&again),
+            ReserveAnswer::Increased { emailed: true }
+        ),
+        "{}",
+        again.body
+    );
+    assert!(
+        again.headers.get(header::LOCATION).is_none(),
+        "the new link is not shown to this browser"
+    );
+    assert!(again.cookie("ewelists-reservations").is_none());
+    // The old link no longer works; the new one went to the mailbox.
+    let old = post(&state, "/api/reservation", "", &form(&[("token", &first)])).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    let mail = site::outbox_for(&format!("annlee{tag}@googlemail.com")).await;
+    assert_eq!(mail.len(), 1);
+}
+
+#[tokio::test]
+async fn cross_site_guest_posts_are_refused() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "1").await;
+    let reply = post_with(
+        &state,
+        "/api/reserve",
+        "",
+        &form(&[
+            ("list_id", &list),
+            ("gift_id", &gift),
+            ("name", "Eve"),
+            ("email", "eve@example.com"),
+            ("quantity", "1"),
+        ]),
+        &[(header::ORIGIN, "https://evil.example")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let page: PublicListView =
+        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    assert_eq!(page.gifts[0].remaining, 1);
+}
+
+#[tokio::test]
+async fn reserving_and_the_reservation_page_are_rate_limited() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "99").await;
+    let address = fresh_address();
+    let mut statuses = Vec::new();
+    for n in 0..7 {
+        let reply = post_as(
+            &state,
+            &address,
+            "/api/reserve",
+            "",
+            &form(&[
+                ("list_id", &list),
+                ("gift_id", &gift),
+                ("name", "Gus"),
+                ("email", &unique_email(&format!("g{n}"))),
+                ("quantity", "1"),
+            ]),
+        )
+        .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(&statuses[..5], &[StatusCode::OK; 5], "{statuses:?}");
+    assert_eq!(statuses[6], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Another address is not affected.
+    let other = reserve(&state, &list, &gift, "Ida", &unique_email("ida"), "1").await;
+    assert_eq!(other.status, StatusCode::OK);
+
+    // The reservation page: the answer is a 429 page in words.
+    let token = token_of(&other);
+    let mut last = None;
+    for _ in 0..25 {
+        let page = site::send(
+            &state,
+            axum::http::Request::get(format!("/reservations/{token}"))
+                .header("x-forwarded-for", address.as_str())
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+        last = Some(page);
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        last.body.contains("That's a lot of attempts"),
+        "{}",
+        last.body
+    );
+}
