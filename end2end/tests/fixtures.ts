@@ -1,7 +1,26 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 
 /** Fails a test on any uncaught page error or console error (a hydration panic shows up here). */
+/**
+ * A made-up client address. The test server trusts `X-Forwarded-For` (as it would behind a
+ * load balancer), so that each browser context is its own guest for the rate limits instead
+ * of every test sharing 127.0.0.1.
+ */
+export function clientAddress() {
+  const n = () => Math.floor(Math.random() * 250) + 1;
+  return `198.51.${n()}.${n()}`;
+}
+
+/** A new browser context that comes from its own client address. */
+export async function newGuest(browser: Browser, options: BrowserContextOptions = {}) {
+  return browser.newContext({ ...options, extraHTTPHeaders: { "x-forwarded-for": clientAddress() } });
+}
+
 export const test = base.extend<{ pageErrors: string[] }>({
+  context: async ({ context }, use) => {
+    await context.setExtraHTTPHeaders({ "x-forwarded-for": clientAddress() });
+    await use(context);
+  },
   pageErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -14,7 +33,11 @@ export const test = base.extend<{ pageErrors: string[] }>({
         // A page served with an error status (the 404 page) is logged as a failed load of the
         // document itself; that is the page working as intended, not an error in it.
         const documentStatus = m.text().startsWith("Failed to load resource") && m.location().url === page.url();
-        if (!documentStatus) errors.push(`${m.text()} (${m.location().url})`);
+        // A server function's typed refusal (4xx) is shown on the page in words; the browser
+        // still logs the status. Only 5xx answers are errors.
+        const refusal =
+          /status of 4\d\d/.test(m.text()) && new URL(m.location().url, site).pathname.startsWith("/api/");
+        if (!documentStatus && !refusal) errors.push(`${m.text()} (${m.location().url})`);
       });
       await use(errors);
       expect(errors, "errors in the browser console").toEqual([]);
@@ -96,4 +119,64 @@ export async function expectAccessible(page: Page) {
 export async function expectNoSideways(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, "horizontal overflow in px").toBeLessThanOrEqual(0);
+}
+
+/** A list made through the owner's pages, with gifts added by hand; returns its public URL. */
+export async function makeList(page: Page, title: string, gifts: { title: string; wanted: number }[], mode?: string) {
+  await signInAsNewOwner(page, "/lists/new");
+  await hydrated(page);
+  await page.getByLabel("Title").fill(title);
+  await page.getByRole("button", { name: "Create the list" }).click();
+  await expect(page).toHaveURL(/\/edit$/);
+  await hydrated(page);
+  for (const [i, gift] of gifts.entries()) {
+    const manual = page.getByTestId("manual-add");
+    if ((await manual.getAttribute("open")) === null) await manual.locator("summary").click();
+    await manual.getByLabel("What is it?").fill(gift.title);
+    await manual.getByLabel("How many?").fill(String(gift.wanted));
+    await manual.getByRole("button", { name: "Add to the list" }).click();
+    await expect(page.getByTestId("gift")).toHaveCount(i + 1);
+  }
+  const publicUrl = await page.getByTestId("share-url").inputValue();
+  if (mode) {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await hydrated(page);
+    await page.locator(`input[name=mode][value=${mode}]`).check();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  }
+  return publicUrl;
+}
+
+/** The messages in the stack's mail outbox sent to `to`, waiting up to 5 s for at least `n`. */
+export async function outbox(to: string, n = 1) {
+  const endpoint = process.env.EWELISTS_TEST_MINISTACK;
+  if (!endpoint) throw new Error("run under the local stack (./dev test)");
+  type Sent = { To: string[]; Subject: string; BodyText: string; BodyHtml?: string };
+  let found: Sent[] = [];
+  for (let i = 0; i < 50; i++) {
+    const all = (await (await fetch(`${endpoint}/_ministack/ses/messages`)).json()) as { messages: Record<string, Sent[]> };
+    found = Object.values(all.messages ?? {}).flat().filter((m) => m.To.includes(to));
+    if (found.length >= n) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return found;
+}
+
+/** The private reservation link in a confirmation email. */
+export function manageLink(mail: { BodyText: string }) {
+  const match = /https?:\/\/\S+\/reservations\/[A-Za-z0-9_.-]+/.exec(mail.BodyText);
+  if (!match) throw new Error(`no reservation link in: ${mail.BodyText}`);
+  return match[0];
+}
+
+/** Reserves on a public list page as a guest. */
+export async function reserveAsGuest(page: Page, gift: string, name: string, email: string, quantity: number) {
+  const card = page.getByTestId("gift").filter({ has: page.getByTestId("gift-title").filter({ hasText: gift }) });
+  const form = card.getByTestId("reserve");
+  if ((await form.getAttribute("open")) === null) await form.locator("summary").click();
+  await card.getByLabel("Your name").fill(name);
+  await card.getByLabel("Your email").fill(email);
+  await card.getByLabel("How many?").selectOption(String(quantity));
+  await card.getByRole("button", { name: "Reserve it" }).click();
 }

@@ -296,7 +296,10 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("no-referrer"));
+    assert_eq!(
+        page.headers[header::REFERRER_POLICY],
+        "strict-origin-when-cross-origin"
+    );
 
     // Change to 1, within what remains; more than that is refused.
     let too_many = post(

@@ -204,8 +204,11 @@ fn GuestGiftCard(
                     })}
                 </div>
             </div>
+            // Outside the form: a lost race leaves nothing to reserve, and the reason must stay.
+            <div class="mt-2"><ErrorMessage error=general /></div>
             {(open && remaining > 0).then(move || view! {
-                <details class="mt-2 border-t border-stone-100 pt-2" data-testid="reserve">
+                // Open when its form came back with an error (also without the script).
+                <details class="mt-2 border-t border-stone-100 pt-2" data-testid="reserve" open=move || card_error.get().is_some()>
                     <summary class=format!("{PRIMARY} cursor-pointer list-none")>"Reserve"</summary>
                     <ActionForm action=reserve attr:class="mt-3 grid gap-3" attr:novalidate="true">
                         <input type="hidden" name="list_id" value=list_id.clone() />
@@ -233,7 +236,6 @@ fn GuestGiftCard(
                             </select>
                             <FieldError error=card_error field="quantity" id=field("quantity-error") />
                         </div>
-                        <ErrorMessage error=general />
                         <div><SubmitButton pending=reserve.pending() label="Reserve it" busy="Reserving…" /></div>
                     </ActionForm>
                 </details>

@@ -39,8 +39,10 @@ pub fn ReservationPage() -> impl IntoView {
     view! {
         <Title text="Your reservation" />
         <Meta name="robots" content="noindex" />
-        // The link is a capability: never send it on as a referrer.
-        <Meta name="referrer" content="no-referrer" />
+        // The link is a capability. The site's Referrer-Policy (strict-origin-when-cross-origin)
+        // already keeps it from shops: they see only the origin. `no-referrer` would also make
+        // the browser send `Origin: null` on this page's plain form posts, which the origin
+        // check refuses.
         <section class="mx-auto max-w-xl px-4 py-8">
             <h1 class="text-2xl font-bold">"Your reservation"</h1>
             {move || mail_failed().then(|| view! {
