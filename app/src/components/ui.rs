@@ -1,4 +1,7 @@
-//! Small shared pieces of the owner's pages: form fields, buttons, the page frame.
+//! Small shared pieces of the pages: form fields, buttons, the page frame.
+//!
+//! The class names below are components defined once in `style/tailwind.css` (`@apply`), so
+//! that a page with fifty forms doesn't repeat fifty long utility lists.
 
 use leptos::prelude::*;
 
@@ -6,17 +9,17 @@ use crate::error::AppError;
 use crate::forms::field_message;
 
 /// Classes of a text input, select or textarea.
-pub const INPUT: &str = "mt-1 block min-h-11 w-full rounded-lg border border-stone-300 bg-white px-3 py-2 text-base text-stone-900 focus:border-rose-600 focus:outline-none focus:ring-2 focus:ring-rose-600/30";
+pub const INPUT: &str = "field";
 /// A label above a field.
-pub const LABEL: &str = "block text-sm font-medium text-stone-800";
+pub const LABEL: &str = "field-label";
 /// The main button of a form.
-pub const PRIMARY: &str = "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg bg-rose-700 px-5 font-semibold text-white hover:bg-rose-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-rose-700 disabled:cursor-not-allowed disabled:opacity-60";
+pub const PRIMARY: &str = "btn-primary";
 /// A secondary button.
-pub const SECONDARY: &str = "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg border border-stone-300 bg-white px-4 font-semibold text-stone-800 hover:bg-stone-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-rose-700 disabled:cursor-not-allowed disabled:opacity-60";
+pub const SECONDARY: &str = "btn-secondary";
 /// A button that destroys something.
-pub const DANGER: &str = "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg bg-red-700 px-4 font-semibold text-white hover:bg-red-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-700 disabled:cursor-not-allowed disabled:opacity-60";
+pub const DANGER: &str = "btn-danger";
 /// A white card.
-pub const CARD: &str = "rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200 sm:p-5";
+pub const CARD: &str = "card";
 
 /// The error under a field, when the form's error is about it; the id lets the field point at
 /// it with `aria-describedby`.

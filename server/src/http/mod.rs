@@ -15,6 +15,7 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::AppState;
@@ -68,6 +69,9 @@ pub fn router(state: AppState) -> Router {
                     client::insert_client_address,
                 ))
                 .layer(axum::middleware::from_fn(logging::log_requests))
+                // Pages, scripts, styles and the wasm go out compressed (brotli or gzip, as
+                // the browser accepts); pictures and tiny bodies don't.
+                .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn_with_state(
                     hsts,
                     headers::security_headers,
