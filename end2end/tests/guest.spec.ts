@@ -46,6 +46,15 @@ test.describe("a guest", () => {
     expect(notices[0].BodyText).not.toContain("Gus");
     await guest.close();
 
+    // The owner can't remove a gift that guests hold, and is told why.
+    await page.goto(listUrl.replace(/\/lists\/([^/]+)$/, "/lists/$1/edit"));
+    await hydrated(page);
+    const held = page.getByTestId("gift");
+    await held.getByTestId("gift-edit").locator("summary").click();
+    await held.getByRole("button", { name: "Remove this gift" }).click();
+    await expect(held.getByRole("alert")).toContainText("can't be removed");
+    await expect(page.getByTestId("gift")).toHaveCount(1);
+
     // Another guest sees 2 left; they reserve and then cancel.
     const other = await newGuest(browser);
     const o = await other.newPage();

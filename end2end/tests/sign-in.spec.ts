@@ -1,4 +1,4 @@
-import { test, expect, hydrated, demo, signInOnHostedPage, addPoolUser } from "./fixtures";
+import { test, expect, hydrated, demo, signInOnHostedPage, addPoolUser, expectAccessible } from "./fixtures";
 
 const site = process.env.EWELISTS_SITE_URL ?? "http://localhost:3000";
 
@@ -15,6 +15,8 @@ test.describe("signing in", () => {
     await expect(page).toHaveURL(`${site}/account`);
     await expect(page.getByTestId("account-email")).toHaveText(demo.email);
     await expect(page.getByTestId("account-name")).toHaveText("Demo Parent");
+    await hydrated(page);
+    await expectAccessible(page);
 
     await page.getByRole("button", { name: "Sign out" }).click();
     // Through the hosted UI's sign-out and back to the site, signed out.
