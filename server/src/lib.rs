@@ -47,6 +47,28 @@ pub struct AppState {
     pub remembered: Arc<dyn app::ports::RememberedReservations>,
 }
 
+/// The AWS configuration of this server: the standard chain for credentials and region, an
+/// HTTP client of its own (so its connection pool belongs to the runtime that uses it), and
+/// time limits, so that a stuck connection fails the request instead of hanging it.
+pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls;
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(5))
+        .operation_timeout(std::time::Duration::from_secs(15))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http)
+        .timeout_config(timeouts)
+        .load()
+        .await
+}
+
 /// The server could not set up its adapters.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -68,7 +90,7 @@ impl AppState {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
-        let sdk = aws_config::load_from_env().await;
+        let sdk = aws_sdk_config().await;
         let dynamodb = store::client(&sdk, &config.table).await;
         let store = Arc::new(store::DynamoStore::new(
             dynamodb.clone(),

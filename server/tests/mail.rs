@@ -32,7 +32,7 @@ fn config() -> Config {
 
 /// An adapter built as the server builds it.
 async fn mailer(config: &Config, sender: &str) -> SesMailer {
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = server::aws_sdk_config().await;
     SesMailer::new(
         client(&sdk, &config.mail).await,
         sender.to_owned(),

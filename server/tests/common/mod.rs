@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use domain::{
@@ -41,7 +40,7 @@ pub async fn client() -> Client {
     if std::env::var_os("AWS_REGION").is_none() {
         std::env::set_var("AWS_REGION", "us-east-1");
     }
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = server::aws_sdk_config().await;
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .endpoint_url(endpoint.trim_end_matches('/'))
         .build();

@@ -187,9 +187,17 @@ impl Reply {
     }
 }
 
-/// Sends `request` through a fresh router on `state`.
+/// Sends `request` through a fresh router on `state`. A request that takes more than 30 s
+/// fails the test (instead of hanging the run).
 pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
-    let response = http::router(state.clone()).oneshot(request).await.unwrap();
+    let what = format!("{} {}", request.method(), request.uri().path());
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        http::router(state.clone()).oneshot(request),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{what} took more than 30 s"))
+    .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
