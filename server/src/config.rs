@@ -422,21 +422,20 @@ impl Source<'_> {
 }
 
 #[cfg(test)]
-mod cookie_secret_tests {
+mod secret_and_fetch_tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn vars(env: &str, secret: Option<&str>) -> HashMap<String, String> {
-        let mut vars: HashMap<String, String> = [
+    /// Complete settings for `env`, plus `extra`.
+    fn vars(env: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let site = if env == "prod" {
+            "https://ewelists.com"
+        } else {
+            "http://localhost:3000"
+        };
+        [
             ("EWELISTS_ENV", env),
-            (
-                "EWELISTS_SITE_URL",
-                if env == "prod" {
-                    "https://ewelists.com"
-                } else {
-                    "http://localhost:3000"
-                },
-            ),
+            ("EWELISTS_SITE_URL", site),
             ("EWELISTS_TABLE", "ewelists-test"),
             (
                 "EWELISTS_COGNITO_ISSUER",
@@ -448,82 +447,64 @@ mod cookie_secret_tests {
             ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
             ("EWELISTS_LOG_FORMAT", "text"),
         ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        if let Some(secret) = secret {
-            vars.insert("EWELISTS_COOKIE_SECRET".into(), secret.into());
-        }
-        vars
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
     }
 
     #[test]
     fn the_cookie_secret_is_required_when_deployed_and_made_up_locally() {
-        let missing = Config::from_sources("f", "", &vars("prod", None)).unwrap_err();
+        let missing = Config::from_sources("f", "", &vars("prod", &[])).unwrap_err();
         assert!(
             missing.to_string().contains("EWELISTS_COOKIE_SECRET"),
             "{missing}"
         );
-        let short = Config::from_sources("f", "", &vars("prod", Some("short"))).unwrap_err();
+        let short = Config::from_sources(
+            "f",
+            "",
+            &vars("prod", &[("EWELISTS_COOKIE_SECRET", "short")]),
+        )
+        .unwrap_err();
         assert!(short.to_string().contains("at least 32"), "{short}");
         let given = "s".repeat(40);
-        let prod = Config::from_sources("f", "", &vars("prod", Some(&given))).unwrap();
+        let prod = Config::from_sources(
+            "f",
+            "",
+            &vars("prod", &[("EWELISTS_COOKIE_SECRET", &given)]),
+        )
+        .unwrap();
         assert_eq!(prod.cookie_secret.expose_secret(), given);
-        let a = Config::from_sources("f", "", &vars("test", None)).unwrap();
-        let b = Config::from_sources("f", "", &vars("test", None)).unwrap();
+        let a = Config::from_sources("f", "", &vars("test", &[])).unwrap();
+        let b = Config::from_sources("f", "", &vars("test", &[])).unwrap();
         assert_eq!(a.cookie_secret.expose_secret().len(), 64);
         assert_ne!(
             a.cookie_secret.expose_secret(),
             b.cookie_secret.expose_secret()
         );
     }
-}
-
-#[cfg(test)]
-mod fetch_tests {
-    use super::*;
-
-    fn vars(env: &str, allow: &str) -> HashMap<String, String> {
-        [
-            ("EWELISTS_ENV", env),
-            (
-                "EWELISTS_SITE_URL",
-                if env == "prod" {
-                    "https://ewelists.com"
-                } else {
-                    "http://localhost:3000"
-                },
-            ),
-            ("EWELISTS_TABLE", "ewelists-test"),
-            (
-                "EWELISTS_COGNITO_ISSUER",
-                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc",
-            ),
-            ("EWELISTS_COGNITO_DOMAIN", "https://auth.example.com"),
-            ("EWELISTS_COGNITO_CLIENT_ID", "client"),
-            ("EWELISTS_SES_REGION", "us-east-1"),
-            ("EWELISTS_MAIL_FROM", "Ewelists <hello@ewelists.test>"),
-            ("EWELISTS_LOG_FORMAT", "text"),
-            ("EWELISTS_FETCH_ALLOW", allow),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-    }
 
     #[test]
     fn the_fetch_allow_list_is_host_port_pairs_for_tests_only() {
-        let config =
-            Config::from_sources("f", "", &vars("test", "127.0.0.1:4567, localhost:80")).unwrap();
+        let allow = |env: &str, list: &str| {
+            Config::from_sources(
+                "f",
+                "",
+                &vars(
+                    env,
+                    &[
+                        ("EWELISTS_FETCH_ALLOW", list),
+                        ("EWELISTS_COOKIE_SECRET", &"k".repeat(32)),
+                    ],
+                ),
+            )
+        };
+        let config = allow("test", "127.0.0.1:4567, localhost:80").unwrap();
         assert_eq!(config.fetch.allow, ["127.0.0.1:4567", "localhost:80"]);
-        assert!(Config::from_sources("f", "", &vars("test", ""))
-            .unwrap()
-            .fetch
-            .allow
-            .is_empty());
-        let bad = Config::from_sources("f", "", &vars("test", "127.0.0.1")).unwrap_err();
+        assert!(allow("test", "").unwrap().fetch.allow.is_empty());
+        let bad = allow("test", "127.0.0.1").unwrap_err();
         assert!(bad.to_string().contains("EWELISTS_FETCH_ALLOW"), "{bad}");
-        let deployed = Config::from_sources("f", "", &vars("prod", "127.0.0.1:4567")).unwrap_err();
+        let deployed = allow("prod", "127.0.0.1:4567").unwrap_err();
         assert!(
             deployed.to_string().contains("only local and test"),
             "{deployed}"

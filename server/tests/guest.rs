@@ -12,9 +12,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use app::error::{AppError, StoreError};
 use app::guest::{PublicListView, ReservationView, ReserveAnswer};
 use axum::http::{header, StatusCode};
-use common::site::{self, get, post_with, Reply};
+use common::site::{self, error_of, form, get, json, post_with, Reply};
 use domain::{RuleError, SurpriseMode};
-use leptos::server_fn::error::FromServerFnError;
 use server::AppState;
 use time::Duration;
 
@@ -36,21 +35,6 @@ async fn guest_site() -> AppState {
     );
     config.client_ip_header = Some("x-forwarded-for".to_owned());
     site::migrated(config).await
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-}
-
-fn error_of(reply: &Reply) -> AppError {
-    AppError::de(reply.body.clone().into())
-}
-
-fn json<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
-    serde_json::from_str(&reply.body)
-        .unwrap_or_else(|e| panic!("{e}: {} {}", reply.status, reply.body))
 }
 
 /// A POST from the site's own page, from `address`.

@@ -8,12 +8,11 @@ mod common;
 use app::error::{AppError, StoreError};
 use app::owner::{LinkLookup, OwnerListView};
 use axum::http::{header, StatusCode};
-use common::site::{self, get, post_from_site, post_with, Reply};
+use common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use domain::{
     CatalogueProduct, CatalogueProductId, Email, HttpUrl, PersonName, ProductSnapshot,
     ProductTitle, Quantity, ReserveRequest, RuleError,
 };
-use leptos::server_fn::error::FromServerFnError;
 use server::AppState;
 use time::{Duration, OffsetDateTime};
 
@@ -29,26 +28,6 @@ async fn site() -> AppState {
 
 async fn owner(state: &AppState, name: &str) -> String {
     site::session_for(state, name, Duration::days(30)).await.0
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-}
-
-fn error_of(reply: &Reply) -> AppError {
-    AppError::de(reply.body.clone().into())
-}
-
-fn json<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
-    assert!(
-        reply.status.is_success() || reply.status.is_redirection(),
-        "{} {}",
-        reply.status,
-        reply.body
-    );
-    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
 }
 
 async fn create(state: &AppState, cookie: &str, title: &str) -> String {

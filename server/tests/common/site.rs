@@ -187,6 +187,30 @@ impl Reply {
     }
 }
 
+/// A form body (`application/x-www-form-urlencoded`) of these fields.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// The typed error a server function answered with.
+pub fn error_of(reply: &Reply) -> app::error::AppError {
+    use leptos::server_fn::error::FromServerFnError;
+    app::error::AppError::de(reply.body.clone().into())
+}
+
+/// A server function's successful JSON answer.
+pub fn json<T: serde::de::DeserializeOwned>(reply: &Reply) -> T {
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{} {}",
+        reply.status,
+        reply.body
+    );
+    serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+}
+
 /// Sends `request` through a fresh router on `state`. A request that takes more than 30 s
 /// fails the test (instead of hanging the run).
 pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
