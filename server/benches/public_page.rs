@@ -9,7 +9,7 @@
 //! costs. Prints requests per second and latency percentiles for both. Not a test: it asserts
 //! nothing about speed.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@
 //! list fills), and how many attempts lost a race (retried) or ended in `Conflict`.
 //! Not a test: it asserts nothing about speed.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -10,9 +10,8 @@ use server::store::schema;
 use server::{http, AppState};
 use tower::ServiceExt;
 
-mod common;
 
-use common::site;
+use crate::common::site;
 
 fn config(table: &str) -> Config {
     config_for("test", "http://localhost:3000", table)

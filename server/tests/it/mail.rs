@@ -17,9 +17,8 @@ use domain::{Email, HttpUrl, PersonName, ProductTitle, Quantity, Title};
 use server::config::{Config, MailConfig};
 use server::mail::{client, SesMailer};
 
-mod common;
 
-use common::site::{self, SentMail};
+use crate::common::site::{self, SentMail};
 
 /// The server's settings for this environment, read from the repository's `Leptos.toml`.
 fn config() -> Config {

@@ -4,13 +4,12 @@
 //! Every test makes its own table, so they run in parallel. They need
 //! `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test`) and FAIL without it.
 
-mod common;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use app::ports::StoreError;
-use common::{fixture, now, text, Fixture};
+use crate::common::{fixture, now, text, Fixture};
 use domain::{Email, PersonName, User, UserId};
 use server::auth::secret::Secret;
 use server::auth::store::{AuthStore, Identity, PendingLogin, Session, SignedIn};
@@ -128,7 +127,7 @@ async fn sessions_are_created_read_extended_and_deleted() {
     assert_eq!(items.len(), 1);
     assert_eq!(text(&items[0], "pk"), format!("SESSION#{}", id.hash()));
     assert_eq!(
-        common::number(&items[0], "expires_at"),
+        crate::common::number(&items[0], "expires_at"),
         session.expires_at.unix_timestamp() as u64
     );
     assert!(!format!("{items:?}").contains(&id.expose()));

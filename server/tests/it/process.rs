@@ -23,7 +23,7 @@ fn require_stack() {
         std::env::var_os("EWELISTS_DYNAMODB_ENDPOINT").is_some()
             && std::env::var_os("EWELISTS_COGNITO_ISSUER").is_some(),
         "run under the local stack: `./dev test`, or \
-         `python3 scripts/stack.py --profile test -- cargo test -p server --test process`"
+         `python3 scripts/stack.py --profile test -- cargo test -p server --test it process::`"
     );
 }
 

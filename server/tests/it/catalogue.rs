@@ -1,9 +1,8 @@
 //! Loading catalogue files into the store (DynamoDB Local), and `server import-catalogue`.
 //!
 //! Needs the local stack's variables (`./dev test`, or
-//! `python3 scripts/stack.py --profile test -- cargo test -p server --test catalogue`).
+//! `python3 scripts/stack.py --profile test -- cargo test -p server --test it catalogue::`).
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +23,7 @@ fn normalised(url: &str) -> String {
 
 #[tokio::test]
 async fn the_sample_loads_once_and_matches_links_by_product() {
-    let f = common::fixture("catalogue").await;
+    let f = crate::common::fixture("catalogue").await;
     let entries = catalogue::read_catalogue(&sample()).expect("the sample is valid");
     let n = entries.len();
 
@@ -75,7 +74,7 @@ async fn the_sample_loads_once_and_matches_links_by_product() {
         .raw_scan()
         .await
         .into_iter()
-        .filter(|item| common::text(item, "kind") == "product")
+        .filter(|item| crate::common::text(item, "kind") == "product")
         .collect();
     assert_eq!(products.len(), n, "loading twice must not duplicate");
     let again = f
@@ -101,8 +100,8 @@ fn command(table: &str) -> Command {
 
 #[tokio::test]
 async fn the_command_reports_what_it_loaded_or_every_problem() {
-    common::endpoint();
-    let f = common::fixture("catalogue-cli").await;
+    crate::common::endpoint();
+    let f = crate::common::fixture("catalogue-cli").await;
 
     let output = command(&f.table)
         .arg("import-catalogue")
