@@ -214,7 +214,8 @@ mod server {
     use super::{parse_date, parse_mode, LinkLookup, ListSummary, OwnerGift, OwnerListView};
     use crate::api::{now, require_user, services};
     use crate::error::AppError;
-    use crate::ports::{GiftEdit, ListEdit, PageProduct};
+    use crate::ports::{ListEdit, PageProduct};
+    use domain::GiftEdit;
 
     fn list_id(text: &str) -> Result<ListId, AppError> {
         // An id that can't be one is the same as a list that isn't there.
@@ -490,12 +491,10 @@ mod server {
         let wanted = quantity("wanted", &wanted)?;
         let notes = Notes::parse_optional(notes.as_deref().unwrap_or_default())
             .map_err(|e| AppError::invalid("notes", e))?;
-        let store = services()?.store;
-        store
-            .edit_gift(&user.id, &id, &gift, GiftEdit::Wanted(wanted), now())
-            .await?;
-        store
-            .edit_gift(&user.id, &id, &gift, GiftEdit::Notes(notes), now())
+        let edit = GiftEdit { wanted, notes };
+        services()?
+            .store
+            .edit_gift(&user.id, &id, &gift, edit, now())
             .await?;
         Ok(())
     }

@@ -7,9 +7,9 @@
 //! first. See `docs/data-model.md` for how the DynamoDB adapter does it.
 
 use domain::{
-    CatalogueProduct, Email, Gift, GiftId, GiftList, HttpUrl, ListDetails, ListId, Notes,
-    PersonName, Price, ProductSnapshot, ProductTitle, Quantity, Reservation, ReservationToken,
-    ReserveRequest, ShopName, SurprisePolicy, Title, UserId,
+    CatalogueProduct, Email, Gift, GiftEdit, GiftId, GiftList, HttpUrl, ListDetails, ListId,
+    PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken, ReserveRequest,
+    ShopName, SurprisePolicy, Title, UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -50,18 +50,6 @@ pub enum ListEdit {
     Surprise(SurprisePolicy),
     /// Closing is final and idempotent.
     Close,
-}
-
-/// An owner's change to a gift.
-// Built once per request and moved into the store: boxing the product would only add noise.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GiftEdit {
-    /// Never below what guests already reserved or bought.
-    Wanted(Quantity),
-    Notes(Option<Notes>),
-    /// Refused with [`domain::RuleError::DuplicateGift`] when another gift on the list has the link.
-    Product(ProductSnapshot),
 }
 
 /// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
@@ -148,7 +136,8 @@ pub trait Store: Send + Sync + 'static {
     /// [`domain::rules::add_gift`].
     async fn add_gift(&self, owner: &UserId, gift: &Gift) -> Result<(), StoreError>;
 
-    /// Changes a gift on a list of `owner`'s and returns it as stored.
+    /// Applies an owner's edit to a gift on a list of `owner`'s ([`domain::rules::edit_gift`],
+    /// one conditional write) and returns the gift as stored.
     async fn edit_gift(
         &self,
         owner: &UserId,

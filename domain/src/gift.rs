@@ -135,12 +135,6 @@ impl Gift {
         self.updated_at = now;
     }
 
-    /// Replaces the product details (the owner corrected a title or price, say).
-    pub fn set_product(&mut self, product: ProductSnapshot, now: OffsetDateTime) {
-        self.product = product;
-        self.updated_at = now;
-    }
-
     /// Refuses removal while guests have reserved or bought any.
     pub fn check_removable(&self) -> Result<(), RuleError> {
         if self.committed() > 0 {
@@ -245,13 +239,11 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn notes_and_product_edits() {
+    fn notes_edits() {
         let mut gift = sample_gift(ListId::generate(), 1);
         let later = datetime!(2025-02-01 00:00 UTC);
         gift.set_notes(Some(Notes::parse("Blue please").unwrap()), later);
         assert_eq!(gift.notes.as_ref().map(Notes::as_str), Some("Blue please"));
-        gift.set_product(product(None), later);
-        assert_eq!(gift.normalised_url(), None);
         assert_eq!(gift.updated_at, later);
     }
 

@@ -43,7 +43,7 @@ pub use list::{
 pub use money::{Currency, CurrencyError, Price, PriceError};
 pub use quantity::{Quantity, QuantityError};
 pub use reservation::{owner_reservations, OwnerReservationView, Reservation, ReservationState};
-pub use rules::{ReserveOutcome, ReserveRequest, RuleError};
+pub use rules::{GiftEdit, ReserveOutcome, ReserveRequest, RuleError};
 pub use text::{Message, Notes, PersonName, ProductTitle, ShopName, TextError, TextProblem, Title};
 pub use url::{HttpUrl, UrlError};
 pub use user::User;

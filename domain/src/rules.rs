@@ -10,11 +10,11 @@ use time::OffsetDateTime;
 
 use crate::email::Email;
 use crate::gift::Gift;
-use crate::ids::{ReservationToken, UserId};
+use crate::ids::{ReservationKey, ReservationToken, UserId};
 use crate::list::GiftList;
 use crate::quantity::Quantity;
 use crate::reservation::{Reservation, ReservationState};
-use crate::text::PersonName;
+use crate::text::{Notes, PersonName};
 
 /// Most gifts on one list.
 pub const MAX_GIFTS_PER_LIST: usize = 500;
@@ -81,19 +81,31 @@ pub struct ReserveRequest {
 }
 
 /// The result of [`reserve`]: the gift and reservation to write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveOutcome {
     pub gift: Gift,
+    /// Always keyed by the request's new token.
     pub reservation: Reservation,
-    /// `false` when the guest's existing reservation was increased instead.
-    pub created: bool,
+    /// When the guest's existing reservation was increased: its old key, which must go (the
+    /// reservation moves to the new token, so the old link stops working).
+    pub replaces: Option<ReservationKey>,
 }
 
-/// Reserves `req.quantity` of `gift` for a guest.
+impl ReserveOutcome {
+    /// Whether this made a new reservation (rather than increasing the guest's existing one).
+    pub fn created(&self) -> bool {
+        self.replaces.is_none()
+    }
+}
+
+/// Reserves `req.quantity` of `gift` for a guest, under `new_token`.
 ///
 /// `existing_active` is the guest's active reservation of this gift (same mailbox), if the
-/// caller found one: it is then increased and keeps its key, so each mailbox holds at most
-/// one active reservation per gift. Otherwise a new reservation keyed by `new_token` is made.
+/// caller found one: it is then increased, so each mailbox holds at most one active
+/// reservation per gift, and **re-keyed** to `new_token`: the person at the keyboard has only
+/// typed an email address, so the grown reservation must answer to a link that only that
+/// mailbox receives, never to the old one nor to the one shown on screen. Otherwise a new
+/// reservation keyed by `new_token` is made.
 pub fn reserve(
     list: &GiftList,
     gift: &Gift,
@@ -108,7 +120,10 @@ pub fn reserve(
     if !list.is_open() {
         return Err(RuleError::ListClosed);
     }
-    let (reservation, created) = match existing_active {
+    if new_token.list_id() != list.id {
+        return Err(RuleError::ReservationMismatch);
+    }
+    let (reservation, replaces) = match existing_active {
         Some(existing) => {
             let same = existing.gift_id == gift.id
                 && existing.key.list_id == list.id
@@ -123,16 +138,14 @@ pub fn reserve(
                 .checked_add(req.quantity)
                 .ok_or(RuleError::QuantityTooLarge { max: Quantity::MAX })?;
             let mut reservation = existing.clone();
+            reservation.key = new_token.key();
             reservation.quantity = total;
             reservation.guest_name = req.guest_name;
             reservation.user_id = req.user_id.or(reservation.user_id);
             reservation.updated_at = now;
-            (reservation, false)
+            (reservation, Some(existing.key.clone()))
         }
         None => {
-            if new_token.list_id() != list.id {
-                return Err(RuleError::ReservationMismatch);
-            }
             ensure_available(gift, req.quantity.get())?;
             let reservation = Reservation {
                 key: new_token.key(),
@@ -145,7 +158,7 @@ pub fn reserve(
                 created_at: now,
                 updated_at: now,
             };
-            (reservation, true)
+            (reservation, None)
         }
     };
     let mut gift = gift.clone();
@@ -154,7 +167,7 @@ pub fn reserve(
     Ok(ReserveOutcome {
         gift,
         reservation,
-        created,
+        replaces,
     })
 }
 
@@ -237,6 +250,34 @@ fn settle(
     reservation.state = state;
     reservation.updated_at = now;
     Ok((gift, reservation))
+}
+
+/// An owner's edit of a gift: how many are wanted and the notes for givers, applied together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftEdit {
+    /// Never below what guests already reserved or bought.
+    pub wanted: Quantity,
+    pub notes: Option<Notes>,
+}
+
+/// Applies an owner's edit to `gift`: the gift as it must be stored, or the gift unchanged
+/// when the edit changes nothing.
+pub fn edit_gift(
+    list: &GiftList,
+    gift: &Gift,
+    edit: &GiftEdit,
+    now: OffsetDateTime,
+) -> Result<Gift, RuleError> {
+    if gift.list_id != list.id {
+        return Err(RuleError::GiftNotOnList);
+    }
+    if gift.wanted == edit.wanted && gift.notes == edit.notes {
+        return Ok(gift.clone());
+    }
+    let mut edited = gift.clone();
+    edited.set_wanted(edit.wanted, now)?;
+    edited.set_notes(edit.notes.clone(), now);
+    Ok(edited)
 }
 
 /// Checks that `gift` may be added to `list`, given the gifts it already has.
@@ -341,7 +382,7 @@ mod tests {
         let user = UserId::generate();
         req.user_id = Some(user);
         let out = reserve(&list, &gift, None, req, &token, NOW).unwrap();
-        assert!(out.created);
+        assert!(out.created());
         assert_eq!(out.gift.reserved, 2);
         assert_eq!(out.gift.remaining(), 1);
         assert_eq!(out.gift.updated_at, NOW);
@@ -369,8 +410,10 @@ mod tests {
             later,
         )
         .unwrap();
-        assert!(!out.created);
-        assert_eq!(out.reservation.key, first.reservation.key);
+        assert!(!out.created());
+        // Re-keyed: the grown reservation answers only to the new token.
+        assert_eq!(out.reservation.key, token.key());
+        assert_eq!(out.replaces, Some(first.reservation.key.clone()));
         assert_eq!(out.reservation.quantity, q(3));
         assert_eq!(out.reservation.email, first.reservation.email);
         assert_eq!(out.reservation.created_at, NOW);
@@ -383,7 +426,7 @@ mod tests {
         let (list, gift) = setup(2);
         let token = ReservationToken::generate(list.id);
         let go = |list: &GiftList, gift: &Gift, existing, req, token: &ReservationToken| {
-            reserve(list, gift, existing, req, token, NOW).map(|o| o.created)
+            reserve(list, gift, existing, req, token, NOW).map(|o| o.created())
         };
 
         let mut closed = list.clone();
@@ -453,6 +496,38 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_changes_wanted_and_notes_together_or_not_at_all() {
+        let (list, mut gift) = setup(5);
+        gift.reserved = 2;
+        gift.bought = 1;
+        let later = NOW + Duration::days(1);
+        let notes = Some(Notes::parse("White please").unwrap());
+        let edit = GiftEdit {
+            wanted: q(4),
+            notes: notes.clone(),
+        };
+        let edited = edit_gift(&list, &gift, &edit, later).unwrap();
+        assert_eq!((edited.wanted, &edited.notes), (q(4), &notes));
+        assert_eq!(edited.updated_at, later);
+        // Below what guests hold: refused whole, the notes with it.
+        let below = GiftEdit {
+            wanted: q(2),
+            notes: None,
+        };
+        assert_eq!(
+            edit_gift(&list, &edited, &below, later),
+            Err(RuleError::BelowCommitted { committed: 3 })
+        );
+        // The same values: the gift as it was, not even a new time.
+        assert_eq!(edit_gift(&list, &edited, &edit, NOW), Ok(edited.clone()));
+        let (other, _) = setup(1);
+        assert_eq!(
+            edit_gift(&other, &gift, &edit, later),
+            Err(RuleError::GiftNotOnList)
+        );
+    }
+
+    #[test]
     fn reserve_never_exceeds_99_in_one_reservation() {
         let (list, mut gift) = setup(99);
         let first = reserve_new(&list, &gift, "ann@example.com", 60);
@@ -468,7 +543,7 @@ mod tests {
                 &token,
                 NOW
             )
-            .map(|o| o.created),
+            .map(|o| o.created()),
             Err(RuleError::QuantityTooLarge { max: 99 })
         );
     }
@@ -785,6 +860,9 @@ mod tests {
                     };
                     let token = ReservationToken::generate(self.list.id);
                     if let Ok(out) = reserve(&self.list, &self.gift, existing, req, &token, now) {
+                        if let Some(old) = &out.replaces {
+                            self.reservations.retain(|r| r.key != *old);
+                        }
                         self.store(out.gift, out.reservation);
                     }
                 }

@@ -20,9 +20,9 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::auth::cognito::Cognito;
-use crate::auth::store::AuthStore;
 use crate::config::Config;
 use crate::http::cookies::Cookies;
+use crate::store::users::UserStore;
 use secrecy::ExposeSecret;
 
 /// What every request handler can reach.
@@ -34,7 +34,7 @@ pub struct AppState {
     /// Lists, gifts, reservations and the catalogue (the DynamoDB adapter of the app's port).
     pub store: Arc<dyn app::ports::Store>,
     /// Users, sessions and sign-ins in progress.
-    pub auth: Arc<AuthStore>,
+    pub auth: Arc<UserStore>,
     /// The hosted sign-in (Cognito).
     pub cognito: Arc<Cognito>,
     /// Email (SES).
@@ -96,7 +96,7 @@ impl AppState {
             dynamodb.clone(),
             config.table.name.clone(),
         ));
-        let auth = Arc::new(AuthStore::new(dynamodb.clone(), config.table.name.clone()));
+        let auth = Arc::new(UserStore::new(dynamodb.clone(), config.table.name.clone()));
         let cognito = Arc::new(Cognito::new(&config, auth::cognito::http_client()?)?);
         let mailer = Arc::new(mail::SesMailer::new(
             mail::client(&sdk, &config.mail).await,

@@ -1,7 +1,7 @@
-//! Sign-in: the OAuth 2.0 code flow with PKCE against the Cognito hosted UI, ID-token checks,
-//! the app's own sessions, and users (one account per person).
+//! Sign-in, the protocol: the OAuth 2.0 code flow with PKCE against the Cognito hosted UI,
+//! ID-token checks, and the secrets behind sessions and sign-ins. Users and sessions are kept
+//! by `crate::store::users`.
 
 pub mod cognito;
 pub mod id_token;
 pub mod secret;
-pub mod store;

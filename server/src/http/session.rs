@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::cookies::Kind;
 use crate::auth::secret::Secret;
-use crate::auth::store::Session;
+use crate::store::users::Session;
 use crate::AppState;
 
 /// A session ends after this long without use.

@@ -28,7 +28,7 @@ use super::cookies::Kind;
 use super::session::{redirect_see_other, SessionId, IDLE_TIMEOUT};
 use crate::auth::id_token::IdClaims;
 use crate::auth::secret::Secret;
-use crate::auth::store::{Identity, PendingLogin, Session};
+use crate::store::users::{Identity, PendingLogin, Session};
 use crate::AppState;
 
 /// How long a started sign-in may take.

@@ -1,12 +1,38 @@
 //! Storage: the one DynamoDB table behind the app. See `docs/data-model.md`.
+//!
+//! Where things are:
+//! - [`table`]: the only code that sends requests to DynamoDB ([`Table`]: request builders,
+//!   paging, transactions, [`Table::retry`], error mapping);
+//! - [`keys`]: every partition, sort and index key; [`codec`]: how values become attributes;
+//! - [`items`]: the layout of lists, gifts, reservations, markers and products;
+//! - one module per aggregate, each a set of functions on a [`Table`]: [`lists`], [`gifts`],
+//!   [`reservations`], [`products`]; [`users`] (accounts, identities, sessions, pending
+//!   sign-ins) has its own store type for the sign-in routes;
+//! - [`DynamoStore`] (below): the app's storage port, one line per action;
+//! - [`schema`]: the table's definition and `server migrate`.
 
-mod dynamo;
+pub mod codec;
+mod gifts;
 pub mod items;
+pub mod keys;
+mod lists;
+mod products;
+mod reservations;
 pub mod schema;
+pub mod table;
+pub mod users;
 
-pub use dynamo::{DynamoStore, MAX_ATTEMPTS};
+pub use table::{Table, MAX_ATTEMPTS};
 
+use app::ports::{
+    ListEdit, ListPage, OwnerListData, ReservationDetails, Reserved, Store, StoreError,
+};
 use aws_sdk_dynamodb::Client;
+use domain::{
+    CatalogueProduct, Gift, GiftEdit, GiftId, GiftList, ListId, Quantity, Reservation,
+    ReservationToken, ReserveRequest, UserId,
+};
+use time::OffsetDateTime;
 
 use crate::config::TableConfig;
 
@@ -20,16 +46,157 @@ pub async fn client(sdk: &aws_config::SdkConfig, table: &TableConfig) -> Client 
     Client::from_conf(builder.build())
 }
 
-/// Whether the table answers (`Store::ping`, which `/healthz` uses).
-pub(crate) async fn ping(client: &Client, table: &str) -> bool {
-    match client.describe_table().table_name(table).send().await {
-        Ok(out) => out
-            .table()
-            .and_then(|t| t.table_status())
-            .is_some_and(|s| *s == aws_sdk_dynamodb::types::TableStatus::Active),
-        Err(err) => {
-            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "table check failed");
-            false
+/// The storage port on DynamoDB. Every action reads what it needs (strongly consistent),
+/// applies the domain rule, and writes the result in ONE conditional request; a write based on
+/// a stale read fails, and the action reads and decides again ([`Table::retry`]).
+pub struct DynamoStore {
+    table: Table,
+}
+
+impl DynamoStore {
+    /// A store on `table` (which `schema::migrate` provisions).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            table: Table::new(client, table),
         }
+    }
+
+    /// How many rounds lost a race (each was retried or ended in `Conflict`). For benchmarks
+    /// and metrics.
+    pub fn lost_races(&self) -> u64 {
+        self.table.lost_races()
+    }
+
+    /// How many writes DynamoDB refused because another transaction was working on one of the
+    /// items (`TransactionConflict`), rather than for a failed condition.
+    pub fn transaction_conflicts(&self) -> u64 {
+        self.table.transaction_conflicts()
+    }
+
+    /// Finishes every list deletion that was interrupted (`server sweep`); how many.
+    pub async fn finish_deletions(&self) -> Result<usize, StoreError> {
+        lists::finish_deletions(&self.table).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for DynamoStore {
+    async fn create_list(&self, list: &GiftList) -> Result<(), StoreError> {
+        lists::create(&self.table, list).await
+    }
+
+    async fn get_list(&self, list_id: &ListId) -> Result<Option<GiftList>, StoreError> {
+        lists::get(&self.table, list_id).await
+    }
+
+    async fn lists_of_owner(&self, owner: &UserId) -> Result<Vec<GiftList>, StoreError> {
+        lists::of_owner(&self.table, owner).await
+    }
+
+    async fn edit_list(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        edit: ListEdit,
+        now: OffsetDateTime,
+    ) -> Result<GiftList, StoreError> {
+        lists::edit(&self.table, owner, list_id, &edit, now).await
+    }
+
+    async fn delete_list(&self, owner: &UserId, list_id: &ListId) -> Result<(), StoreError> {
+        lists::delete(&self.table, owner, list_id).await
+    }
+
+    async fn list_page(&self, list_id: &ListId) -> Result<Option<ListPage>, StoreError> {
+        lists::page(&self.table, list_id).await
+    }
+
+    async fn owner_list(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+    ) -> Result<OwnerListData, StoreError> {
+        lists::of_owner_whole(&self.table, owner, list_id).await
+    }
+
+    async fn add_gift(&self, owner: &UserId, gift: &Gift) -> Result<(), StoreError> {
+        gifts::add(&self.table, owner, gift).await
+    }
+
+    async fn edit_gift(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        edit: GiftEdit,
+        now: OffsetDateTime,
+    ) -> Result<Gift, StoreError> {
+        gifts::edit(&self.table, owner, list_id, gift_id, &edit, now).await
+    }
+
+    async fn remove_gift(
+        &self,
+        owner: &UserId,
+        list_id: &ListId,
+        gift_id: &GiftId,
+    ) -> Result<(), StoreError> {
+        gifts::remove(&self.table, owner, list_id, gift_id).await
+    }
+
+    async fn reserve(
+        &self,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        request: ReserveRequest,
+        now: OffsetDateTime,
+    ) -> Result<Reserved, StoreError> {
+        reservations::reserve(&self.table, list_id, gift_id, &request, now).await
+    }
+
+    async fn reservation(
+        &self,
+        token: &ReservationToken,
+    ) -> Result<Option<ReservationDetails>, StoreError> {
+        reservations::details(&self.table, token).await
+    }
+
+    async fn change_reservation(
+        &self,
+        token: &ReservationToken,
+        quantity: Quantity,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError> {
+        reservations::change_quantity(&self.table, token, quantity, now).await
+    }
+
+    async fn cancel_reservation(
+        &self,
+        token: &ReservationToken,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError> {
+        reservations::cancel(&self.table, token, now).await
+    }
+
+    async fn confirm_purchase(
+        &self,
+        token: &ReservationToken,
+        now: OffsetDateTime,
+    ) -> Result<(Gift, Reservation), StoreError> {
+        reservations::confirm_purchase(&self.table, token, now).await
+    }
+
+    async fn put_catalogue_product(&self, product: &CatalogueProduct) -> Result<(), StoreError> {
+        products::put(&self.table, product).await
+    }
+
+    async fn catalogue_product_by_url(
+        &self,
+        normalised_url: &str,
+    ) -> Result<Option<CatalogueProduct>, StoreError> {
+        products::by_url(&self.table, normalised_url).await
+    }
+
+    async fn ping(&self) -> bool {
+        self.table.ping().await
     }
 }

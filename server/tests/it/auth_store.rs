@@ -4,21 +4,20 @@
 //! Every test makes its own table, so they run in parallel. They need
 //! `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test`) and FAIL without it.
 
-
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use app::ports::StoreError;
 use crate::common::{fixture, now, text, Fixture};
+use app::ports::StoreError;
 use domain::{Email, PersonName, User, UserId};
 use server::auth::secret::Secret;
-use server::auth::store::{AuthStore, Identity, PendingLogin, Session, SignedIn};
+use server::store::users::{Identity, PendingLogin, Session, SignedIn, UserStore};
 use time::{Duration, OffsetDateTime};
 
 const ISSUER: &str = "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_test";
 
-fn auth(f: &Fixture) -> AuthStore {
-    AuthStore::new(f.client.clone(), f.table.clone())
+fn auth(f: &Fixture) -> UserStore {
+    UserStore::new(f.client.clone(), f.table.clone())
 }
 
 /// The clock to the whole second, as the store keeps expiries.
@@ -284,7 +283,7 @@ async fn an_unverified_email_never_links_nor_claims_the_mailbox() {
 }
 
 /// Runs every sign-in at once; returns what each one answered.
-async fn race(store: &Arc<AuthStore>, identities: Vec<Identity>) -> Vec<SignedIn> {
+async fn race(store: &Arc<UserStore>, identities: Vec<Identity>) -> Vec<SignedIn> {
     let tasks: Vec<_> = identities
         .into_iter()
         .map(|identity| {

@@ -3,15 +3,15 @@
 //! Every test makes its own table, so they run in parallel. They need
 //! `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test`) and FAIL without it.
 
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use app::ports::{GiftEdit, ListEdit, Reserved, Store, StoreError};
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::common::{
     fixture, new_gift, new_list, now, number, product, quantity, request, text, Fixture, Item,
 };
+use app::ports::{ListEdit, Reserved, Store, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::GiftEdit;
 use domain::{
     normalise_product_url, CatalogueProduct, CatalogueProductId, GiftId, HttpUrl, ListDetails,
     ListId, ListState, Notes, Occasion, ProductTitle, ReservationState, ReservationToken,
@@ -32,6 +32,13 @@ async fn seeded(f: &Fixture, owner: UserId, wanted: &[u32]) -> (domain::GiftList
         gifts.push(gift.id);
     }
     (list, gifts)
+}
+
+fn edit(wanted: u32, notes: Option<Notes>) -> GiftEdit {
+    GiftEdit {
+        wanted: quantity(wanted),
+        notes,
+    }
 }
 
 fn created(r: Reserved) -> ReservationToken {
@@ -190,27 +197,9 @@ async fn other_users_get_not_found_and_change_nothing() {
         s.delete_list(&stranger, &list.id).await,
         s.owner_list(&stranger, &list.id).await.map(drop),
         s.add_gift(&stranger, &new_gift(list.id, 1, None)).await,
-        s.edit_gift(
-            &stranger,
-            &list.id,
-            &gifts[0],
-            GiftEdit::Wanted(quantity(9)),
-            t,
-        )
-        .await
-        .map(drop),
-        s.edit_gift(&stranger, &list.id, &gifts[0], GiftEdit::Notes(None), t)
+        s.edit_gift(&stranger, &list.id, &gifts[0], edit(9, None), t)
             .await
             .map(drop),
-        s.edit_gift(
-            &stranger,
-            &list.id,
-            &gifts[0],
-            GiftEdit::Product(product("X", None)),
-            t,
-        )
-        .await
-        .map(drop),
         s.remove_gift(&stranger, &list.id, &gifts[0]).await,
     ];
     for (i, result) in results.into_iter().enumerate() {
@@ -505,6 +494,122 @@ async fn concurrent_additions_of_one_link_store_it_once() {
 }
 
 #[tokio::test]
+async fn an_interrupted_delete_leaves_the_list_gone_everywhere_and_a_sweep_finishes_it() {
+    let f = fixture("store-delete-interrupted").await;
+    let owner = UserId::generate();
+    // 300 gifts (written raw: adding them one by one would take minutes), then 20 guests'
+    // reservations through the store, with their markers: 341 items, 14 batches.
+    let list = new_list(owner, "Big party", now());
+    let gifts: Vec<_> = (0..300)
+        .map(|i| new_gift(list.id, 2, Some(&format!("https://shop.example/big/{i}"))))
+        .collect();
+    let mut items = vec![server::store::items::list_item(&list, 300, 1)];
+    items.extend(gifts.iter().map(|g| server::store::items::gift_item(g, 1)));
+    f.raw_put(items).await;
+    let mut tokens = Vec::new();
+    for (i, gift) in gifts.iter().take(20).enumerate() {
+        tokens.push(reserve_new(&f, &list.id, &gift.id, &format!("g{i}@example.com"), 1).await);
+    }
+    let before = f.raw_partition(&list.id).await.len();
+    assert_eq!(before, 341);
+
+    // The store stops after 5 batches (125 items).
+    let failing = f.store_failing_after("BatchWriteItem", 5);
+    assert_eq!(
+        failing.delete_list(&owner, &list.id).await,
+        Err(StoreError::Unavailable)
+    );
+    let left = f.raw_partition(&list.id).await;
+    assert_eq!(left.len(), before - 125, "it stopped halfway");
+    assert!(
+        left.iter().any(|i| sk(i) == "L"),
+        "the tombstone stays until the end"
+    );
+
+    // Gone for everyone, at once.
+    let s = &f.store;
+    assert_eq!(s.get_list(&list.id).await, Ok(None));
+    assert_eq!(s.list_page(&list.id).await, Ok(None));
+    assert_eq!(
+        s.owner_list(&owner, &list.id).await.map(drop),
+        Err(StoreError::NotFound)
+    );
+    assert!(s.lists_of_owner(&owner).await.unwrap().is_empty());
+    let last_gift = gifts.last().unwrap().id;
+    assert_eq!(
+        s.reserve(&list.id, &last_gift, request("late@example.com", 1), now())
+            .await
+            .map(drop),
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        s.edit_list(&owner, &list.id, ListEdit::Close, now())
+            .await
+            .map(drop),
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        s.add_gift(&owner, &new_gift(list.id, 1, None)).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        s.edit_gift(&owner, &list.id, &last_gift, edit(1, None), now())
+            .await
+            .map(drop),
+        Err(StoreError::NotFound)
+    );
+    // A guest's link still opens the reservation, without its list, and changes nothing.
+    for token in tokens.iter().rev().take(3) {
+        if let Some(details) = s.reservation(token).await.unwrap() {
+            assert_eq!(details.list, None);
+            assert_eq!(
+                s.cancel_reservation(token, now()).await.map(drop),
+                Err(StoreError::NotFound)
+            );
+            assert_eq!(
+                s.change_reservation(token, quantity(1), now())
+                    .await
+                    .map(drop),
+                Err(StoreError::NotFound)
+            );
+        }
+    }
+    // Someone else cannot finish it for the owner.
+    assert_eq!(
+        s.delete_list(&UserId::generate(), &list.id).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(f.raw_partition(&list.id).await.len(), before - 125);
+
+    // A later run removes the rest, and a second one finds nothing to do.
+    assert_eq!(s.finish_deletions().await, Ok(1));
+    assert!(f.raw_partition(&list.id).await.is_empty());
+    assert_eq!(s.finish_deletions().await, Ok(0));
+    f.drop_table().await;
+}
+
+#[tokio::test]
+async fn the_owner_deleting_again_finishes_an_interrupted_delete() {
+    let f = fixture("store-delete-again").await;
+    let owner = UserId::generate();
+    let (list, _) = seeded(&f, owner, &[1; 30]).await;
+    let failing = f.store_failing_after("BatchWriteItem", 0);
+    assert_eq!(
+        failing.delete_list(&owner, &list.id).await,
+        Err(StoreError::Unavailable)
+    );
+    assert_eq!(f.raw_partition(&list.id).await.len(), 31);
+    assert_eq!(f.store.list_page(&list.id).await, Ok(None));
+    f.store.delete_list(&owner, &list.id).await.unwrap();
+    assert!(f.raw_partition(&list.id).await.is_empty());
+    assert_eq!(
+        f.store.delete_list(&owner, &list.id).await,
+        Err(StoreError::NotFound)
+    );
+    f.drop_table().await;
+}
+
+#[tokio::test]
 async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
     let f = fixture("store-edit-gift").await;
     let owner = UserId::generate();
@@ -517,31 +622,14 @@ async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
         .await
         .unwrap();
 
+    let notes = Notes::parse("Blue, please").unwrap();
     let before = f.raw_partition(&list.id).await;
+    // Below what guests hold: refused whole, the notes with it.
     assert_eq!(
         f.store
-            .edit_gift(
-                &owner,
-                &list.id,
-                &gifts[0],
-                GiftEdit::Wanted(quantity(2)),
-                t
-            )
+            .edit_gift(&owner, &list.id, &gifts[0], edit(2, Some(notes.clone())), t)
             .await,
         Err(StoreError::Rule(RuleError::BelowCommitted { committed: 3 }))
-    );
-    // The link of the other gift is taken.
-    assert_eq!(
-        f.store
-            .edit_gift(
-                &owner,
-                &list.id,
-                &gifts[1],
-                GiftEdit::Product(product("Copy", Some("https://shop.example/item/0#x"))),
-                t
-            )
-            .await,
-        Err(StoreError::Rule(RuleError::DuplicateGift))
     );
     assert_eq!(
         f.raw_partition(&list.id).await,
@@ -549,15 +637,10 @@ async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
         "refusals write nothing"
     );
 
+    // Quantity and notes in one edit: one write, one version.
     let gift = f
         .store
-        .edit_gift(
-            &owner,
-            &list.id,
-            &gifts[0],
-            GiftEdit::Wanted(quantity(3)),
-            t,
-        )
+        .edit_gift(&owner, &list.id, &gifts[0], edit(3, Some(notes.clone())), t)
         .await
         .unwrap();
     assert_eq!(
@@ -565,51 +648,35 @@ async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
             gift.wanted.get(),
             gift.reserved,
             gift.bought,
+            &gift.notes,
             gift.updated_at
         ),
-        (3, 1, 2, t)
+        (3, 1, 2, &Some(notes), t)
     );
-    let notes = Notes::parse("Blue, please").unwrap();
-    let gift = f
-        .store
-        .edit_gift(
-            &owner,
-            &list.id,
-            &gifts[0],
-            GiftEdit::Notes(Some(notes.clone())),
-            t,
-        )
-        .await
-        .unwrap();
-    assert_eq!(gift.notes, Some(notes));
-    let new_product = product("Renamed", Some("https://shop.example/new"));
-    let gift = f
-        .store
-        .edit_gift(
-            &owner,
-            &list.id,
-            &gifts[1],
-            GiftEdit::Product(new_product.clone()),
-            t,
-        )
-        .await
-        .unwrap();
-    assert_eq!(gift.product, new_product);
-    let page = f.store.list_page(&list.id).await.unwrap().unwrap();
-    assert_eq!(page.gifts[1], gift);
+    let version = |items: &[Item]| -> u64 {
+        let gift_sk = format!("L#G#{}", gifts[0]);
+        let item = items.iter().find(|i| sk(i) == gift_sk).expect("the gift");
+        number(item, "v")
+    };
     assert_eq!(
-        page.gifts[0].notes.as_ref().map(Notes::as_str),
-        Some("Blue, please")
+        version(&f.raw_partition(&list.id).await),
+        version(&before) + 1,
+        "one edit raises the gift's version once"
     );
+    // The same edit again changes nothing.
+    let after = f.raw_partition(&list.id).await;
+    let same = f
+        .store
+        .edit_gift(&owner, &list.id, &gifts[0], edit(3, gift.notes.clone()), t)
+        .await
+        .unwrap();
+    assert_eq!(same, gift);
+    assert_eq!(f.raw_partition(&list.id).await, after);
+    let page = f.store.list_page(&list.id).await.unwrap().unwrap();
+    assert_eq!(page.gifts[0], gift);
     assert_eq!(
         f.store
-            .edit_gift(
-                &owner,
-                &list.id,
-                &GiftId::generate(),
-                GiftEdit::Notes(None),
-                t
-            )
+            .edit_gift(&owner, &list.id, &GiftId::generate(), edit(1, None), t)
             .await,
         Err(StoreError::GiftNotFound)
     );

@@ -67,7 +67,91 @@ pub async fn fixture(prefix: &str) -> Fixture {
     }
 }
 
+/// An interceptor that lets the first `allowed` requests of one DynamoDB operation through
+/// and fails every later one before it is sent: a store stopped halfway, for failure tests.
+#[derive(Debug)]
+pub struct FailAfter {
+    /// The operation, as in the `X-Amz-Target` header (e.g. `BatchWriteItem`).
+    pub operation: &'static str,
+    pub allowed: usize,
+    pub seen: std::sync::atomic::AtomicUsize,
+}
+
+impl aws_sdk_dynamodb::config::Intercept for FailAfter {
+    fn name(&self) -> &'static str {
+        "FailAfter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default();
+        if target.ends_with(&format!(".{}", self.operation)) {
+            let n = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n >= self.allowed {
+                return Err(
+                    format!("{} stopped after {} requests", self.operation, self.allowed).into(),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Fixture {
+    /// A store on this fixture's table whose client fails every `operation` request after the
+    /// first `allowed`.
+    pub fn store_failing_after(&self, operation: &'static str, allowed: usize) -> DynamoStore {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .interceptor(FailAfter {
+                operation,
+                allowed,
+                seen: Default::default(),
+            })
+            .build();
+        DynamoStore::new(Client::from_conf(config), self.table.clone())
+    }
+
+    /// Writes raw items, 25 at a time.
+    pub async fn raw_put(&self, items: Vec<Item>) {
+        for chunk in items.chunks(25) {
+            let requests = chunk
+                .iter()
+                .map(|item| {
+                    aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .put_request(
+                            aws_sdk_dynamodb::types::PutRequest::builder()
+                                .set_item(Some(item.clone()))
+                                .build()
+                                .expect("a put request"),
+                        )
+                        .build()
+                })
+                .collect();
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(self.table.clone(), requests)
+                .send()
+                .await
+                .expect("raw batch write");
+            assert!(
+                out.unprocessed_items.unwrap_or_default().is_empty(),
+                "DynamoDB Local left items unprocessed"
+            );
+        }
+    }
+
     /// Every item of a list's partition, read raw (sorted by sort key).
     pub async fn raw_partition(&self, list_id: &ListId) -> Vec<Item> {
         let mut items = Vec::new();

@@ -93,7 +93,7 @@ pub async fn session_for(
     let user = state
         .auth
         .sign_in(
-            &server::auth::store::Identity {
+            &server::store::users::Identity {
                 issuer: "https://issuer.test".to_owned(),
                 subject: uuid::Uuid::new_v4().to_string(),
                 email,
@@ -110,7 +110,7 @@ pub async fn session_for(
         .auth
         .create_session(
             &id,
-            &server::auth::store::Session {
+            &server::store::users::Session {
                 user: user.clone(),
                 created_at: now,
                 expires_at: now + expires_in,

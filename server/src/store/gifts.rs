@@ -1,0 +1,126 @@
+//! Gifts on a list: adding, the owner's edit, and removal. Each is one transaction with the
+//! list's meta item, whose conditions keep the rules true when it commits.
+
+use app::ports::StoreError;
+use domain::rules::{self, GiftEdit, MAX_GIFTS_PER_LIST};
+use domain::{Gift, GiftId, ListId, UserId};
+use time::OffsetDateTime;
+
+use super::codec::{attr, n, Versioned};
+use super::items::{decode_gift, gift_item};
+use super::keys;
+use super::lists::{self, load_meta, load_partition, owned, owned_by, Scope};
+use super::table::{Expr, Round, Table};
+
+pub async fn load(
+    table: &Table,
+    op: &'static str,
+    list_id: &ListId,
+    gift_id: &GiftId,
+) -> Result<Option<Versioned<Gift>>, StoreError> {
+    table
+        .load(op, keys::gift(list_id, gift_id), decode_gift)
+        .await
+}
+
+pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), StoreError> {
+    const OP: &str = "add_gift";
+    let list_id = &gift.list_id;
+    let max = u32::try_from(MAX_GIFTS_PER_LIST).unwrap_or(u32::MAX);
+    table
+        .retry(OP, move || async move {
+            let partition = load_partition(table, OP, list_id, Scope::Page).await?;
+            let meta = owned(partition.meta, owner)?;
+            let existing: Vec<Gift> = partition.gifts.into_iter().map(|g| g.value).collect();
+            rules::add_gift(&meta.list, &existing, gift)?;
+            let writes = vec![
+                // Raising the meta's version serialises gift additions and removals, so the
+                // rule's duplicate check holds when this commits; the count enforces the
+                // maximum.
+                table.update(
+                    keys::list(list_id),
+                    "SET #gc = #gc + :one, #v = #v + :one",
+                    Expr::version(meta.version)
+                        .and(owned_by(owner))
+                        .and(
+                            Expr::condition("#gc < :max")
+                                .name("#gc", attr::GIFT_COUNT)
+                                .value(":max", n(max)),
+                        )
+                        .value(":one", n(1)),
+                )?,
+                table.put(gift_item(gift, 1), Expr::absent())?,
+            ];
+            Ok(table.transact(OP, writes).await?.or_lost(()))
+        })
+        .await
+}
+
+/// The owner's edit ([`rules::edit_gift`]): how many are wanted and the notes, in one
+/// conditional write with the gift's version (so it never undercuts a reservation made since
+/// the read) and the list's ownership.
+pub async fn edit(
+    table: &Table,
+    owner: &UserId,
+    list_id: &ListId,
+    gift_id: &GiftId,
+    edit: &GiftEdit,
+    now: OffsetDateTime,
+) -> Result<Gift, StoreError> {
+    const OP: &str = "edit_gift";
+    table
+        .retry(OP, move || async move {
+            let (meta, gift) = tokio::try_join!(
+                load_meta(table, OP, list_id),
+                load(table, OP, list_id, gift_id)
+            )?;
+            let meta = owned(meta, owner)?;
+            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            let edited = rules::edit_gift(&meta.list, &gift.value, edit, now)?;
+            if edited == gift.value {
+                return Ok(Round::Done(edited));
+            }
+            let writes = vec![
+                table.check(keys::list(list_id), owned_by(owner))?,
+                table.put(
+                    gift_item(&edited, gift.version + 1),
+                    Expr::version(gift.version),
+                )?,
+            ];
+            Ok(table.transact(OP, writes).await?.or_lost(edited))
+        })
+        .await
+}
+
+pub async fn remove(
+    table: &Table,
+    owner: &UserId,
+    list_id: &ListId,
+    gift_id: &GiftId,
+) -> Result<(), StoreError> {
+    const OP: &str = "remove_gift";
+    table
+        .retry(OP, move || async move {
+            let (meta, gift) = tokio::try_join!(
+                load_meta(table, OP, list_id),
+                load(table, OP, list_id, gift_id)
+            )?;
+            let meta = owned(meta, owner)?;
+            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            gift.value.check_removable()?;
+            let writes = vec![
+                table.update(
+                    keys::list(list_id),
+                    "SET #gc = #gc - :one, #v = #v + :one",
+                    Expr::version(meta.version)
+                        .and(lists::owned_by(owner))
+                        .name("#gc", attr::GIFT_COUNT)
+                        .value(":one", n(1)),
+                )?,
+                // The gift's version proves nobody reserved it since it was read.
+                table.delete(keys::gift(list_id, gift_id), Expr::version(gift.version))?,
+            ];
+            Ok(table.transact(OP, writes).await?.or_lost(()))
+        })
+        .await
+}

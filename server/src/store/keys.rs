@@ -1,0 +1,275 @@
+//! Every key in the table: the partition and sort keys of each item, and the `gsi1` keys it is
+//! found by. The only place that knows a key prefix (see "Keys" in `docs/data-model.md`).
+//!
+//! A new access pattern starts here: add its prefix to [`PK_PREFIXES`] or [`GSI1_PK_PREFIXES`]
+//! (the tests check that no two can meet), and a builder for its keys.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use domain::{CatalogueProductId, GiftId, ListId, Reservation, ReservationKey, UserId};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::codec::{time_text, Item};
+use super::schema::{PK, SK};
+
+// ---- Partition keys (`pk`) ----
+
+/// A list's partition: its meta item, gifts, reservations and active-reservation markers.
+pub const LIST: &str = "LIST#";
+/// A catalogue product.
+pub const PRODUCT: &str = "PRODUCT#";
+/// A user (an account).
+pub const USER: &str = "USER#";
+/// A sign-in identity (issuer and subject, hashed), pointing at its user.
+pub const IDENTITY: &str = "IDENTITY#";
+/// A verified mailbox, pointing at the user who first signed in with it.
+pub const MAILBOX: &str = "MAILBOX#";
+/// A session, under its id's hash.
+pub const SESSION: &str = "SESSION#";
+/// A pending sign-in, under its `state`'s hash.
+pub const LOGIN: &str = "LOGIN#";
+/// Never written: the health check reads it.
+pub const HEALTH: &str = "HEALTH#";
+
+/// Every partition-key prefix. Each item kind has its own, and none starts another.
+pub const PK_PREFIXES: &[&str] = &[
+    LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH,
+];
+
+// ---- Sort keys (`sk`) ----
+
+/// A list's meta item.
+pub const LIST_META: &str = "L";
+/// Every sort key that the public page reads starts with this: the meta item and the gifts.
+pub const LIST_PAGE: &str = "L";
+/// Gifts, in a list's partition.
+pub const GIFT: &str = "L#G#";
+/// Reservations, in a list's partition (`R#<token hash>`).
+pub const RESERVATION: &str = "R#";
+/// Active-reservation markers, in a list's partition (`M#<giftId>#<mailbox key>`).
+pub const MARKER: &str = "M#";
+/// The sort key of a catalogue product, and its `gsi1sk`.
+pub const PRODUCT_ITEM: &str = "P";
+pub const USER_ITEM: &str = "U";
+pub const IDENTITY_ITEM: &str = "I";
+pub const MAILBOX_ITEM: &str = "M";
+pub const SESSION_ITEM: &str = "S";
+pub const LOGIN_ITEM: &str = "P";
+
+/// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
+pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION, MARKER];
+
+// ---- Index keys (`gsi1pk`, `gsi1sk`) ----
+
+/// The lists of an owner (the dashboard), newest first by `gsi1sk`.
+pub const OWNER: &str = "OWNER#";
+/// Catalogue products by the SHA-256 of their normalised link.
+pub const PRODUCT_URL: &str = "PRODUCTURL#";
+/// Lists being deleted: a tombstoned meta item waits here until its partition is empty.
+pub const DELETING: &str = "DELETING";
+/// `gsi1sk` of an owner's lists starts with this.
+pub const OWNER_LIST: &str = "LIST#";
+
+/// Every `gsi1pk` prefix. None starts another.
+pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING];
+
+// ---- Builders ----
+
+/// The primary key of an item.
+pub fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk.into())),
+    ])
+}
+
+/// The partition of a list.
+pub fn list_pk(list_id: &ListId) -> String {
+    format!("{LIST}{list_id}")
+}
+
+pub fn list(list_id: &ListId) -> Item {
+    key(list_pk(list_id), LIST_META)
+}
+
+pub fn gift_sk(gift_id: &GiftId) -> String {
+    format!("{GIFT}{gift_id}")
+}
+
+pub fn gift(list_id: &ListId, gift_id: &GiftId) -> Item {
+    key(list_pk(list_id), gift_sk(gift_id))
+}
+
+pub fn reservation(reservation: &ReservationKey) -> Item {
+    key(
+        list_pk(&reservation.list_id),
+        format!("{RESERVATION}{}", reservation.hash),
+    )
+}
+
+/// The sort key of the marker of `mailbox`'s active reservation of a gift. A gift id is 22
+/// base64url characters (no `#`), so the key reads back unambiguously.
+pub fn marker_sk(gift_id: &GiftId, mailbox: &str) -> String {
+    format!("{MARKER}{gift_id}#{mailbox}")
+}
+
+/// The key of the marker of `mailbox`'s (an [`domain::Email::mailbox_key`]) active
+/// reservation of a gift.
+pub fn marker(list_id: &ListId, gift_id: &GiftId, mailbox: &str) -> Item {
+    key(list_pk(list_id), marker_sk(gift_id, mailbox))
+}
+
+/// The key of the marker that points at `r` while `r` is active.
+pub fn marker_of(r: &Reservation) -> Item {
+    marker(&r.key.list_id, &r.gift_id, &r.email.mailbox_key())
+}
+
+/// `gsi1pk` of the lists `owner` owns.
+pub fn owner_lists(owner: &UserId) -> String {
+    format!("{OWNER}{owner}")
+}
+
+/// `gsi1sk` of a list on its owner's dashboard: newest last in string order.
+pub fn owner_list_sk(created_at: OffsetDateTime, list_id: &ListId) -> String {
+    format!("{OWNER_LIST}{}#{list_id}", time_text(created_at))
+}
+
+/// `gsi1sk` of a tombstoned list: oldest deletion first.
+pub fn deleting_sk(deleted_at: OffsetDateTime, list_id: &ListId) -> String {
+    format!("{}#{list_id}", time_text(deleted_at))
+}
+
+pub fn product_pk(id: &CatalogueProductId) -> String {
+    format!("{PRODUCT}{id}")
+}
+
+pub fn product(id: &CatalogueProductId) -> Item {
+    key(product_pk(id), PRODUCT_ITEM)
+}
+
+/// `gsi1pk` of the catalogue products whose link normalises to `normalised_url`: its SHA-256
+/// in hex, so that the key stays short whatever the link's length.
+pub fn product_url(normalised_url: &str) -> String {
+    let digest = Sha256::digest(normalised_url.as_bytes());
+    let mut key = String::with_capacity(PRODUCT_URL.len() + 64);
+    key.push_str(PRODUCT_URL);
+    for byte in digest {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
+pub fn user(id: &UserId) -> Item {
+    key(format!("{USER}{id}"), USER_ITEM)
+}
+
+/// The key of an identity: SHA-256 of its issuer and subject (length-prefixed, so that no two
+/// pairs give the same input), as 43 base64url characters. A subject may be any string, and
+/// the hash keeps the key short and free of separators whatever it holds.
+pub fn identity(issuer: &str, subject: &str) -> Item {
+    let mut digest = Sha256::new();
+    digest.update((issuer.len() as u64).to_be_bytes());
+    digest.update(issuer.as_bytes());
+    digest.update(subject.as_bytes());
+    let hash = URL_SAFE_NO_PAD.encode(digest.finalize());
+    key(format!("{IDENTITY}{hash}"), IDENTITY_ITEM)
+}
+
+/// The key of a verified mailbox (an [`domain::Email::mailbox_key`]).
+pub fn mailbox(mailbox: &str) -> Item {
+    key(format!("{MAILBOX}{mailbox}"), MAILBOX_ITEM)
+}
+
+/// A session, under the hash of its id (`Secret::hash`).
+pub fn session(id_hash: &str) -> Item {
+    key(format!("{SESSION}{id_hash}"), SESSION_ITEM)
+}
+
+/// A pending sign-in, under the hash of its `state` (`Secret::hash`).
+pub fn login(state_hash: &str) -> Item {
+    key(format!("{LOGIN}{state_hash}"), LOGIN_ITEM)
+}
+
+/// The item the health check reads (it never exists).
+pub fn health() -> Item {
+    key(HEALTH.to_owned(), "H")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No prefix starts another, so no key of one kind can ever be read as another's.
+    fn assert_apart(prefixes: &[&str]) {
+        for (i, a) in prefixes.iter().enumerate() {
+            for (j, b) in prefixes.iter().enumerate() {
+                if i != j {
+                    assert!(!b.starts_with(a), "`{b}` starts with `{a}`");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partition_prefixes_never_meet() {
+        assert_apart(PK_PREFIXES);
+        assert_apart(GSI1_PK_PREFIXES);
+        // Each prefix ends at a separator that no id contains.
+        for prefix in PK_PREFIXES.iter().chain([OWNER, PRODUCT_URL].iter()) {
+            assert!(prefix.ends_with('#'), "{prefix}");
+        }
+    }
+
+    #[test]
+    fn a_list_partition_splits_into_its_kinds() {
+        assert_apart(LIST_SK_PREFIXES);
+        // The public page reads `L…`: the meta item and the gifts, never reservations or
+        // markers.
+        assert!(LIST_META.starts_with(LIST_PAGE));
+        assert!(GIFT.starts_with(LIST_PAGE));
+        for other in [RESERVATION, MARKER] {
+            assert!(!other.starts_with(LIST_PAGE), "{other}");
+        }
+        for prefix in LIST_SK_PREFIXES {
+            assert_ne!(*prefix, LIST_META);
+        }
+    }
+
+    #[test]
+    fn built_keys_carry_their_prefixes() {
+        let list_id = ListId::generate();
+        let gift_id = GiftId::generate();
+        let text = |item: &Item, name: &str| item[name].as_s().unwrap().clone();
+        assert_eq!(text(&list(&list_id), PK), format!("LIST#{list_id}"));
+        assert_eq!(text(&list(&list_id), SK), "L");
+        assert_eq!(
+            text(&gift(&list_id, &gift_id), SK),
+            format!("L#G#{gift_id}")
+        );
+        assert_eq!(
+            text(&marker(&list_id, &gift_id, "ann@example.com"), SK),
+            format!("M#{gift_id}#ann@example.com")
+        );
+        assert_eq!(
+            text(&mailbox("annlee@gmail.com"), PK),
+            "MAILBOX#annlee@gmail.com"
+        );
+        assert_eq!(product_url("https://example.com/cot").len(), 11 + 64);
+    }
+
+    #[test]
+    fn identity_keys_are_hashes_that_keep_issuer_and_subject_apart() {
+        let a = identity("https://a.example", "bc");
+        let b = identity("https://a.exampleb", "c");
+        assert_ne!(a, b);
+        let pk = a[PK].as_s().unwrap();
+        let hash = pk.strip_prefix(IDENTITY).unwrap();
+        assert_eq!(hash.len(), 43);
+        assert!(!pk.contains("a.example"));
+        assert_eq!(identity("https://a.example", "bc"), a);
+    }
+}

@@ -1,0 +1,590 @@
+//! [`Table`]: the one way to talk to the DynamoDB table. Every store (`lists`, `gifts`,
+//! `reservations`, `products`, `users`) goes through it: request builders with their
+//! conditions ([`Expr`]), reads to the last page, single-item and transactional writes that
+//! report a lost race instead of failing, batched deletes, the bounded [`Table::retry`] of a
+//! read-decide-write round, and the mapping of every AWS error to a [`StoreError`] (logged
+//! once, here, never shown to a person).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use app::ports::StoreError;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem,
+    Update, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::codec::{attr, describe_key, n, s, DecodeError, Item};
+use super::schema::PK;
+
+/// How many rounds (read, decide, write) an action makes before giving up with
+/// [`StoreError::Conflict`].
+pub const MAX_ATTEMPTS: u32 = 6;
+
+/// Most items in one `BatchWriteItem`.
+pub const BATCH_SIZE: usize = 25;
+
+/// Rounds of resending a batch's unprocessed items before giving up.
+const BATCH_ROUNDS: u32 = 8;
+
+/// A condition expression with its placeholders (and the values an update uses).
+#[derive(Debug, Default, Clone)]
+pub struct Expr {
+    condition: Option<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    pub fn condition(text: &str) -> Self {
+        Self {
+            condition: Some(text.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    pub fn name(mut self, placeholder: &str, name: &str) -> Self {
+        self.names.insert(placeholder.to_owned(), name.to_owned());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.to_owned(), value);
+        self
+    }
+
+    /// Whether `name` is already bound to a placeholder.
+    pub fn names_attribute(&self, name: &str) -> bool {
+        self.names.values().any(|bound| bound == name)
+    }
+
+    /// Both conditions (their placeholders must not clash).
+    pub fn and(mut self, other: Expr) -> Self {
+        self.condition = match (self.condition, other.condition) {
+            (Some(a), Some(b)) => Some(format!("({a}) AND ({b})")),
+            (a, b) => a.or(b),
+        };
+        self.names.extend(other.names);
+        self.values.extend(other.values);
+        self
+    }
+
+    /// The item does not exist yet.
+    pub fn absent() -> Self {
+        Self::condition("attribute_not_exists(#pk)").name("#pk", PK)
+    }
+
+    /// The item exists.
+    pub fn exists() -> Self {
+        Self::condition("attribute_exists(#pk)").name("#pk", PK)
+    }
+
+    /// The item exists at `version`.
+    pub fn version(version: u64) -> Self {
+        Self::condition("#v = :v")
+            .name("#v", attr::VERSION)
+            .value(":v", n(version))
+    }
+
+    /// The item's `user_id` is `user` (an identity or mailbox pointing at its user).
+    pub fn points_to_user(user: &str) -> Self {
+        Self::condition("#user = :user")
+            .name("#user", attr::USER_ID)
+            .value(":user", s(user))
+    }
+
+    /// (condition, names, values), with empty maps as `None` (DynamoDB refuses empty maps).
+    #[allow(clippy::type_complexity)]
+    fn parts(
+        self,
+    ) -> (
+        Option<String>,
+        Option<HashMap<String, String>>,
+        Option<HashMap<String, AttributeValue>>,
+    ) {
+        let names = (!self.names.is_empty()).then_some(self.names);
+        let values = (!self.values.is_empty()).then_some(self.values);
+        (self.condition, names, values)
+    }
+}
+
+/// What a conditional write came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Committed,
+    /// A condition was false: the items are not as they were read.
+    ConditionFailed,
+    /// DynamoDB refused because another transaction held one of the items.
+    Conflicted,
+}
+
+impl Written {
+    /// `Done(value)` when committed; otherwise the round lost a race.
+    pub fn or_lost<T>(self, value: T) -> Round<T> {
+        match self {
+            Written::Committed => Round::Done(value),
+            _ => Round::Lost,
+        }
+    }
+}
+
+/// How one round of [`Table::retry`] ended.
+#[derive(Debug)]
+pub enum Round<T> {
+    Done(T),
+    /// Another request changed what this round read: read and decide again.
+    Lost,
+}
+
+/// The table, its client, and counters of lost races.
+#[derive(Debug)]
+pub struct Table {
+    client: Client,
+    name: String,
+    lost_races: AtomicU64,
+    transaction_conflicts: AtomicU64,
+}
+
+impl Table {
+    /// The table `name` (which `schema::migrate` provisions).
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+            lost_races: AtomicU64::new(0),
+            transaction_conflicts: AtomicU64::new(0),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Rounds that lost a race (each was retried, or ended in `Conflict`).
+    pub fn lost_races(&self) -> u64 {
+        self.lost_races.load(Ordering::Relaxed)
+    }
+
+    /// Writes that DynamoDB refused because another transaction was working on one of the
+    /// items (`TransactionConflict`), rather than for a failed condition.
+    pub fn transaction_conflicts(&self) -> u64 {
+        self.transaction_conflicts.load(Ordering::Relaxed)
+    }
+
+    // ---- Errors ----
+
+    /// Logs a failed request (once, here) and hides it behind `Unavailable`.
+    pub fn fail<E: std::error::Error>(&self, op: &'static str, err: &E) -> StoreError {
+        tracing::error!(
+            operation = op,
+            table = %self.name,
+            error = %DisplayErrorContext(err),
+            "DynamoDB request failed"
+        );
+        StoreError::Unavailable
+    }
+
+    /// Decodes `item`; one that does not decode is logged with its key and the attribute at
+    /// fault, and becomes `Corrupt`.
+    pub fn decode<T>(
+        &self,
+        op: &'static str,
+        item: &Item,
+        decode: impl FnOnce(&Item) -> Result<T, DecodeError>,
+    ) -> Result<T, StoreError> {
+        decode(item).map_err(|err| {
+            let (pk, sk) = describe_key(item);
+            tracing::error!(
+                operation = op,
+                table = %self.name,
+                pk = %pk,
+                sk = %sk,
+                attribute = err.attribute,
+                problem = %err.problem,
+                "stored item cannot be decoded"
+            );
+            StoreError::Corrupt
+        })
+    }
+
+    /// Logs that the table holds something that cannot be (an item pointing nowhere) and
+    /// answers `Corrupt`.
+    pub fn damaged(&self, op: &'static str, what: &str) -> StoreError {
+        tracing::error!(operation = op, table = %self.name, problem = what, "the table is damaged");
+        StoreError::Corrupt
+    }
+
+    // ---- Retries ----
+
+    /// Runs `round` (read, decide, write) until it is done, at most [`MAX_ATTEMPTS`] times,
+    /// with a short random pause after each lost race, longer as attempts go on. Errors end it
+    /// at once. Giving up answers `Conflict`.
+    pub async fn retry<T, F, Fut>(&self, op: &'static str, mut round: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Round<T>, StoreError>>,
+    {
+        for attempt in 1..=MAX_ATTEMPTS {
+            match round().await? {
+                Round::Done(value) => return Ok(value),
+                Round::Lost => {
+                    self.lost_races.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(operation = op, attempt, "lost a race");
+                    if attempt < MAX_ATTEMPTS {
+                        let upper = (5u64 << attempt.min(3)).min(40);
+                        let pause = rand::random_range(5..=upper);
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
+                }
+            }
+        }
+        tracing::warn!(
+            operation = op,
+            table = %self.name,
+            attempts = MAX_ATTEMPTS,
+            "gave up after losing every race"
+        );
+        Err(StoreError::Conflict)
+    }
+
+    // ---- Reads ----
+
+    /// A strongly consistent GetItem.
+    pub async fn get(&self, op: &'static str, key: Item) -> Result<Option<Item>, StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map(|out| out.item)
+            .map_err(|e| self.fail(op, &e))
+    }
+
+    /// A strongly consistent GetItem, decoded.
+    pub async fn load<T>(
+        &self,
+        op: &'static str,
+        key: Item,
+        decode: impl FnOnce(&Item) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, StoreError> {
+        match self.get(op, key).await? {
+            Some(item) => self.decode(op, &item, decode).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A query on this table, to be completed by the caller.
+    pub fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.name)
+    }
+
+    /// Every page of a query.
+    pub async fn query_all(
+        &self,
+        op: &'static str,
+        query: QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.fail(op, &e))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    // ---- Transactions ----
+
+    pub fn put(&self, item: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| self.fail("build put", &e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    pub fn delete(&self, key: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let delete = Delete::builder()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| self.fail("build delete", &e))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    pub fn check(&self, key: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let check = ConditionCheck::builder()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| self.fail("build condition check", &e))?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    pub fn update(
+        &self,
+        key: Item,
+        update: &str,
+        expr: Expr,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let update = Update::builder()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .update_expression(update)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(|e| self.fail("build update", &e))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs one transaction. A cancellation made only of failed conditions and conflicts is
+    /// a lost race (`ConditionFailed` / `Conflicted`); anything else that fails is logged and
+    /// `Unavailable`.
+    pub async fn transact(
+        &self,
+        op: &'static str,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Written, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(Written::Committed),
+            Err(err) => err,
+        };
+        if let SdkError::ServiceError(service) = &err {
+            if let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err()
+            {
+                let codes: Vec<&str> = cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None"))
+                    .collect();
+                let raced =
+                    |c: &&str| matches!(*c, "ConditionalCheckFailed" | "TransactionConflict");
+                let only_races = codes.iter().all(|c| *c == "None" || raced(c));
+                if only_races && codes.iter().any(raced) {
+                    tracing::debug!(operation = op, ?codes, "transaction cancelled");
+                    return Ok(if codes.contains(&"ConditionalCheckFailed") {
+                        Written::ConditionFailed
+                    } else {
+                        self.conflicted()
+                    });
+                }
+            }
+        }
+        Err(self.fail(op, &err))
+    }
+
+    fn conflicted(&self) -> Written {
+        self.transaction_conflicts.fetch_add(1, Ordering::Relaxed);
+        Written::Conflicted
+    }
+
+    // ---- Single-item writes ----
+
+    /// What a single-item write came to: its failed condition and its conflict with a
+    /// transaction are outcomes, not errors (the same for every kind of write).
+    fn written<O, E, R>(
+        &self,
+        op: &'static str,
+        result: Result<O, SdkError<E, R>>,
+    ) -> Result<Written, StoreError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match result {
+            Ok(_) => Ok(Written::Committed),
+            Err(err) => match err.code() {
+                Some("ConditionalCheckFailedException") => Ok(Written::ConditionFailed),
+                Some("TransactionConflictException") => Ok(self.conflicted()),
+                _ => Err(self.fail(op, &err)),
+            },
+        }
+    }
+
+    /// One conditional PutItem.
+    pub async fn put_item(
+        &self,
+        op: &'static str,
+        item: Item,
+        expr: Expr,
+    ) -> Result<Written, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .send()
+            .await;
+        self.written(op, result)
+    }
+
+    /// One UpdateItem (conditional when `expr` has a condition).
+    pub async fn update_item(
+        &self,
+        op: &'static str,
+        key: Item,
+        update: &str,
+        expr: Expr,
+    ) -> Result<Written, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .update_expression(update)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .send()
+            .await;
+        self.written(op, result)
+    }
+
+    /// One DeleteItem (conditional when `expr` has a condition).
+    pub async fn delete_item(
+        &self,
+        op: &'static str,
+        key: Item,
+        expr: Expr,
+    ) -> Result<Written, StoreError> {
+        let (condition, names, values) = expr.parts();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .send()
+            .await;
+        self.written(op, result)
+    }
+
+    /// Deletes the item at `key` and returns what it held, in one request (`None` if there was
+    /// nothing).
+    pub async fn take(&self, op: &'static str, key: Item) -> Result<Option<Item>, StoreError> {
+        let old = self
+            .client
+            .delete_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| self.fail(op, &e))?
+            .attributes;
+        Ok(old.filter(|item| !item.is_empty()))
+    }
+
+    /// Deletes `keys` with `BatchWriteItem`, 25 at a time, resending unprocessed items with a
+    /// growing pause.
+    pub async fn batch_delete(&self, op: &'static str, keys: Vec<Item>) -> Result<(), StoreError> {
+        for chunk in keys.chunks(BATCH_SIZE) {
+            let mut requests = chunk
+                .iter()
+                .map(|key| {
+                    DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                        .map_err(|e| self.fail("build delete request", &e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut round = 0;
+            while !requests.is_empty() {
+                if round == BATCH_ROUNDS {
+                    tracing::error!(
+                        operation = op,
+                        table = %self.name,
+                        left = requests.len(),
+                        "batch delete kept leaving items unprocessed"
+                    );
+                    return Err(StoreError::Unavailable);
+                }
+                if round > 0 {
+                    tokio::time::sleep(Duration::from_millis(25 << round.min(5))).await;
+                }
+                round += 1;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.name.clone(), requests)
+                    .send()
+                    .await
+                    .map_err(|e| self.fail(op, &e))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.name))
+                    .unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the table answers: one small strongly consistent read (a data-plane request).
+    pub async fn ping(&self) -> bool {
+        let key = super::keys::health();
+        match self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .send()
+            .await
+        {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::warn!(error = %DisplayErrorContext(&err), table = %self.name, "table check failed");
+                false
+            }
+        }
+    }
+}
