@@ -1,5 +1,6 @@
 //! `server`: runs the site; `server migrate`: provisions the table; `server check-config`;
-//! `server import-catalogue <file>`: loads catalogue products from a JSON or CSV file.
+//! `server import-catalogue <file>`: loads catalogue products from a JSON or CSV file;
+//! `server sweep`: finishes list deletions that were interrupted.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ use server::config::Config;
 use server::store::schema;
 use server::{http, telemetry, AppState};
 
-const USAGE: &str = "usage: server [serve | migrate | check-config | import-catalogue <file>]";
+const USAGE: &str =
+    "usage: server [serve | migrate | check-config | sweep | import-catalogue <file>]";
 
 /// sysexits' EX_DATAERR: the catalogue file has problems.
 const EX_DATAERR: u8 = 65;
@@ -22,7 +24,7 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map_or("serve", String::as_str);
     let catalogue_file = match command {
-        "serve" | "migrate" | "check-config" => None,
+        "serve" | "migrate" | "check-config" | "sweep" => None,
         "import-catalogue" if args.len() == 2 => args.get(1).map(PathBuf::from),
         _ => {
             eprintln!("{USAGE}");
@@ -74,6 +76,19 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "sweep" => {
+            let store = server::store::DynamoStore::new(state.dynamodb.clone(), table);
+            match store.finish_deletions().await {
+                Ok(finished) => {
+                    println!("{finished} interrupted list deletion(s) finished");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    tracing::error!(%err, "sweep failed");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => serve(state).await,
     }
 }

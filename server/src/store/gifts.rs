@@ -7,7 +7,7 @@ use domain::{Gift, GiftId, ListId, UserId};
 use time::OffsetDateTime;
 
 use super::codec::{attr, n, Versioned};
-use super::items::{decode_gift, gift_item};
+use super::items::{decode_gift, gift_item, StoredList};
 use super::keys;
 use super::lists::{self, load_meta, load_partition, owned, owned_by, Scope};
 use super::table::{Expr, Round, Table};
@@ -21,6 +21,21 @@ pub async fn load(
     table
         .load(op, keys::gift(list_id, gift_id), decode_gift)
         .await
+}
+
+/// A gift on a list of `owner`'s, with the list's meta item (read in parallel).
+async fn load_owned(
+    table: &Table,
+    op: &'static str,
+    owner: &UserId,
+    list_id: &ListId,
+    gift_id: &GiftId,
+) -> Result<(StoredList, Versioned<Gift>), StoreError> {
+    let (meta, gift) = tokio::try_join!(
+        load_meta(table, op, list_id),
+        load(table, op, list_id, gift_id)
+    )?;
+    Ok((owned(meta, owner)?, gift.ok_or(StoreError::GiftNotFound)?))
 }
 
 pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), StoreError> {
@@ -70,12 +85,7 @@ pub async fn edit(
     const OP: &str = "edit_gift";
     table
         .retry(OP, move || async move {
-            let (meta, gift) = tokio::try_join!(
-                load_meta(table, OP, list_id),
-                load(table, OP, list_id, gift_id)
-            )?;
-            let meta = owned(meta, owner)?;
-            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            let (meta, gift) = load_owned(table, OP, owner, list_id, gift_id).await?;
             let edited = rules::edit_gift(&meta.list, &gift.value, edit, now)?;
             if edited == gift.value {
                 return Ok(Round::Done(edited));
@@ -101,12 +111,7 @@ pub async fn remove(
     const OP: &str = "remove_gift";
     table
         .retry(OP, move || async move {
-            let (meta, gift) = tokio::try_join!(
-                load_meta(table, OP, list_id),
-                load(table, OP, list_id, gift_id)
-            )?;
-            let meta = owned(meta, owner)?;
-            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            let (meta, gift) = load_owned(table, OP, owner, list_id, gift_id).await?;
             gift.value.check_removable()?;
             let writes = vec![
                 table.update(
