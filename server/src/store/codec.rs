@@ -74,11 +74,11 @@ pub mod attr {
 
 // ---- Encoding ----
 
-pub fn s(value: impl Into<String>) -> AttributeValue {
+pub fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-pub fn n(value: impl fmt::Display) -> AttributeValue {
+pub fn number(value: impl fmt::Display) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
@@ -99,11 +99,11 @@ pub fn time_text(t: OffsetDateTime) -> String {
 }
 
 pub fn time(t: OffsetDateTime) -> AttributeValue {
-    s(time_text(t))
+    string(time_text(t))
 }
 
 pub fn date(d: Date) -> AttributeValue {
-    s(format!(
+    string(format!(
         "{:04}-{:02}-{:02}",
         d.year(),
         u8::from(d.month()),
@@ -113,7 +113,7 @@ pub fn date(d: Date) -> AttributeValue {
 
 /// An expiry, in the table's TTL format: whole epoch seconds (rounded down).
 pub fn epoch_seconds(t: OffsetDateTime) -> AttributeValue {
-    n(t.unix_timestamp())
+    number(t.unix_timestamp())
 }
 
 /// Adds `name` when `value` is `Some`.
@@ -126,8 +126,8 @@ pub fn put_opt(item: &mut Item, name: &str, value: Option<AttributeValue>) {
 /// The start of every item: its key, its kind and its version.
 pub fn item(key: Item, kind: &str, version: u64) -> Item {
     let mut item = key;
-    item.insert(attr::KIND.into(), s(kind));
-    item.insert(attr::VERSION.into(), n(version));
+    item.insert(attr::KIND.into(), string(kind));
+    item.insert(attr::VERSION.into(), number(version));
     item
 }
 
@@ -313,10 +313,10 @@ mod tests {
     #[test]
     fn wrong_types_and_missing_values_name_the_attribute() {
         let item = Item::from([
-            ("a".to_owned(), n(1)),
-            ("b".to_owned(), s("x")),
-            ("c".to_owned(), s("")),
-            ("d".to_owned(), n("soon")),
+            ("a".to_owned(), number(1)),
+            ("b".to_owned(), string("x")),
+            ("c".to_owned(), string("")),
+            ("d".to_owned(), number("soon")),
         ]);
         let f = Fields(&item);
         assert_eq!(f.s("a").unwrap_err().attribute, "a");

@@ -6,7 +6,7 @@ use domain::rules::{self, GiftEdit, MAX_GIFTS_PER_LIST};
 use domain::{Gift, GiftId, ListId, UserId};
 use time::OffsetDateTime;
 
-use super::codec::{attr, n, Versioned};
+use super::codec::{attr, number, Versioned};
 use super::items::{decode_gift, gift_item, StoredList};
 use super::keys;
 use super::lists::{self, load_meta, load_partition, owned, owned_by, Scope};
@@ -60,9 +60,9 @@ pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), Store
                         .and(
                             Expr::condition("#gc < :max")
                                 .name("#gc", attr::GIFT_COUNT)
-                                .value(":max", n(max)),
+                                .value(":max", number(max)),
                         )
-                        .value(":one", n(1)),
+                        .value(":one", number(1)),
                 )?,
                 table.put(gift_item(gift, 1), Expr::absent())?,
             ];
@@ -120,7 +120,7 @@ pub async fn remove(
                     Expr::version(meta.version)
                         .and(lists::owned_by(owner))
                         .name("#gc", attr::GIFT_COUNT)
-                        .value(":one", n(1)),
+                        .value(":one", number(1)),
                 )?,
                 // The gift's version proves nobody reserved it since it was read.
                 table.delete(keys::gift(list_id, gift_id), Expr::version(gift.version))?,

@@ -12,7 +12,9 @@ use domain::{
 };
 use time::OffsetDateTime;
 
-use super::codec::{attr, date, item, n, put_opt, s, time, DecodeError, Fields, Item, Versioned};
+use super::codec::{
+    attr, date, item, number, put_opt, string, time, DecodeError, Fields, Item, Versioned,
+};
 use super::keys;
 use super::schema::{GSI1_PK, GSI1_SK, PK, SK};
 
@@ -31,35 +33,42 @@ pub const PRODUCT_OPTIONAL: &[&str] = &[
 // ---- Encoding ----
 
 fn put_product(item: &mut Item, product: &ProductSnapshot) {
-    item.insert(attr::TITLE.into(), s(product.title.as_str()));
+    item.insert(attr::TITLE.into(), string(product.title.as_str()));
     put_opt(
         item,
         attr::BRAND,
-        product.brand.as_ref().map(|b| s(b.as_str())),
+        product.brand.as_ref().map(|b| string(b.as_str())),
     );
-    put_opt(item, attr::URL, product.url.as_ref().map(|u| s(u.as_str())));
+    put_opt(
+        item,
+        attr::URL,
+        product.url.as_ref().map(|u| string(u.as_str())),
+    );
     put_opt(
         item,
         attr::IMAGE_URL,
-        product.image_url.as_ref().map(|u| s(u.as_str())),
+        product.image_url.as_ref().map(|u| string(u.as_str())),
     );
     if let Some(price) = &product.price {
-        item.insert(attr::PRICE.into(), n(price.minor_units()));
-        item.insert(attr::CURRENCY.into(), s(price.currency().as_str()));
+        item.insert(attr::PRICE.into(), number(price.minor_units()));
+        item.insert(attr::CURRENCY.into(), string(price.currency().as_str()));
     }
 }
 
 /// A list's meta item, found on its owner's dashboard through `gsi1`.
 pub fn list_item(list: &GiftList, gift_count: u32, version: u64) -> Item {
     let mut item = item(keys::list(&list.id), "list", version);
-    item.insert(GSI1_PK.into(), s(keys::owner_lists(&list.owner)));
+    item.insert(GSI1_PK.into(), string(keys::owner_lists(&list.owner)));
     item.insert(
         GSI1_SK.into(),
-        s(keys::owner_list_sk(list.created_at, &list.id)),
+        string(keys::owner_list_sk(list.created_at, &list.id)),
     );
-    item.insert(attr::OWNER.into(), s(list.owner.as_str()));
-    item.insert(attr::TITLE.into(), s(list.details.title.as_str()));
-    item.insert(attr::OCCASION.into(), s(list.details.occasion.as_str()));
+    item.insert(attr::OWNER.into(), string(list.owner.as_str()));
+    item.insert(attr::TITLE.into(), string(list.details.title.as_str()));
+    item.insert(
+        attr::OCCASION.into(),
+        string(list.details.occasion.as_str()),
+    );
     put_opt(
         &mut item,
         attr::EVENT_DATE,
@@ -68,15 +77,15 @@ pub fn list_item(list: &GiftList, gift_count: u32, version: u64) -> Item {
     put_opt(
         &mut item,
         attr::MESSAGE,
-        list.details.message.as_ref().map(|m| s(m.as_str())),
+        list.details.message.as_ref().map(|m| string(m.as_str())),
     );
-    item.insert(attr::STATE.into(), s(list.state.as_str()));
-    item.insert(attr::SURPRISE.into(), s(list.surprise.mode.as_str()));
+    item.insert(attr::STATE.into(), string(list.state.as_str()));
+    item.insert(attr::SURPRISE.into(), string(list.surprise.mode.as_str()));
     item.insert(
         attr::REVEAL_NAMES.into(),
         AttributeValue::Bool(list.surprise.reveal_names_after_event),
     );
-    item.insert(attr::GIFT_COUNT.into(), n(gift_count));
+    item.insert(attr::GIFT_COUNT.into(), number(gift_count));
     item.insert(attr::CREATED_AT.into(), time(list.created_at));
     item.insert(attr::UPDATED_AT.into(), time(list.updated_at));
     item
@@ -88,20 +97,20 @@ pub fn gift_item(gift: &Gift, version: u64) -> Item {
     put_product(&mut item, &gift.product);
     match gift.source {
         GiftSource::Owner => {
-            item.insert(attr::SOURCE.into(), s("owner"));
+            item.insert(attr::SOURCE.into(), string("owner"));
         }
         GiftSource::Catalogue(id) => {
-            item.insert(attr::SOURCE.into(), s("catalogue"));
-            item.insert(attr::CATALOGUE_ID.into(), s(id.as_str()));
+            item.insert(attr::SOURCE.into(), string("catalogue"));
+            item.insert(attr::CATALOGUE_ID.into(), string(id.as_str()));
         }
     }
-    item.insert(attr::WANTED.into(), n(gift.wanted.get()));
-    item.insert(attr::RESERVED.into(), n(gift.reserved));
-    item.insert(attr::BOUGHT.into(), n(gift.bought));
+    item.insert(attr::WANTED.into(), number(gift.wanted.get()));
+    item.insert(attr::RESERVED.into(), number(gift.reserved));
+    item.insert(attr::BOUGHT.into(), number(gift.bought));
     put_opt(
         &mut item,
         attr::NOTES,
-        gift.notes.as_ref().map(|t| s(t.as_str())),
+        gift.notes.as_ref().map(|t| string(t.as_str())),
     );
     item.insert(attr::CREATED_AT.into(), time(gift.created_at));
     item.insert(attr::UPDATED_AT.into(), time(gift.updated_at));
@@ -111,13 +120,17 @@ pub fn gift_item(gift: &Gift, version: u64) -> Item {
 /// A reservation item, keyed by its token's hash (never the token).
 pub fn reservation_item(r: &Reservation, version: u64) -> Item {
     let mut item = item(keys::reservation(&r.key), "reservation", version);
-    item.insert(attr::GIFT_ID.into(), s(r.gift_id.as_str()));
-    item.insert(attr::MAILBOX.into(), s(r.email.mailbox_key()));
-    item.insert(attr::EMAIL.into(), s(r.email.as_str()));
-    item.insert(attr::NAME.into(), s(r.guest_name.as_str()));
-    item.insert(attr::QUANTITY.into(), n(r.quantity.get()));
-    item.insert(attr::STATE.into(), s(r.state.as_str()));
-    put_opt(&mut item, attr::USER_ID, r.user_id.map(|u| s(u.as_str())));
+    item.insert(attr::GIFT_ID.into(), string(r.gift_id.as_str()));
+    item.insert(attr::MAILBOX.into(), string(r.email.mailbox_key()));
+    item.insert(attr::EMAIL.into(), string(r.email.as_str()));
+    item.insert(attr::NAME.into(), string(r.guest_name.as_str()));
+    item.insert(attr::QUANTITY.into(), number(r.quantity.get()));
+    item.insert(attr::STATE.into(), string(r.state.as_str()));
+    put_opt(
+        &mut item,
+        attr::USER_ID,
+        r.user_id.map(|u| string(u.as_str())),
+    );
     item.insert(attr::CREATED_AT.into(), time(r.created_at));
     item.insert(attr::UPDATED_AT.into(), time(r.updated_at));
     item
@@ -127,7 +140,7 @@ pub fn reservation_item(r: &Reservation, version: u64) -> Item {
 /// by its token hash.
 pub fn marker_item(r: &Reservation, version: u64) -> Item {
     let mut item = item(keys::marker_of(r), "marker", version);
-    item.insert(attr::HASH.into(), s(r.key.hash.as_str()));
+    item.insert(attr::HASH.into(), string(r.key.hash.as_str()));
     item
 }
 
@@ -137,16 +150,16 @@ pub fn product_item(p: &CatalogueProduct) -> Item {
     if let Some(url) = &p.product.url {
         item.insert(
             GSI1_PK.into(),
-            s(keys::product_url(&normalise_product_url(url))),
+            string(keys::product_url(&normalise_product_url(url))),
         );
-        item.insert(GSI1_SK.into(), s(keys::PRODUCT_ITEM));
+        item.insert(GSI1_SK.into(), string(keys::PRODUCT_ITEM));
     }
-    item.insert(attr::KIND.into(), s("product"));
+    item.insert(attr::KIND.into(), string("product"));
     put_product(&mut item, &p.product);
     put_opt(
         &mut item,
         attr::RETAILER,
-        p.retailer.as_ref().map(|r| s(r.as_str())),
+        p.retailer.as_ref().map(|r| string(r.as_str())),
     );
     item
 }
@@ -396,7 +409,7 @@ mod tests {
         let now = datetime!(2025-01-03 00:00 UTC);
         let outcome = domain::rules::reserve(&list, &gift, None, request, &token, now).unwrap();
         let item = reservation_item(&outcome.reservation, 1);
-        assert_eq!(item[attr::MAILBOX], s("annlee@gmail.com"));
+        assert_eq!(item[attr::MAILBOX], string("annlee@gmail.com"));
         assert_eq!(
             decode_reservation(&item).unwrap().value,
             outcome.reservation
@@ -404,7 +417,7 @@ mod tests {
         let marker = marker_item(&outcome.reservation, 4);
         assert_eq!(
             marker[SK],
-            s(format!(
+            string(format!(
                 "M#{}#annlee@gmail.com",
                 outcome.reservation.gift_id
             ))
@@ -421,7 +434,7 @@ mod tests {
         let item = product_item(&product);
         assert_eq!(
             item[GSI1_PK],
-            s(keys::product_url("https://example.com/cot"))
+            string(keys::product_url("https://example.com/cot"))
         );
         assert_eq!(decode_product(&item).unwrap(), product);
     }
@@ -456,17 +469,21 @@ mod tests {
         let list = list();
         let gift = gift(&list);
         let cases: Vec<(&str, Option<AttributeValue>, &str)> = vec![
-            (attr::WANTED, Some(n(0)), attr::WANTED),
-            (attr::WANTED, Some(s("3")), attr::WANTED),
-            (attr::RESERVED, Some(n(-1)), attr::RESERVED),
-            (attr::TITLE, Some(s("")), attr::TITLE),
+            (attr::WANTED, Some(number(0)), attr::WANTED),
+            (attr::WANTED, Some(string("3")), attr::WANTED),
+            (attr::RESERVED, Some(number(-1)), attr::RESERVED),
+            (attr::TITLE, Some(string("")), attr::TITLE),
             (attr::TITLE, None, attr::TITLE),
             (attr::CURRENCY, None, attr::PRICE),
-            (attr::CREATED_AT, Some(s("yesterday")), attr::CREATED_AT),
+            (
+                attr::CREATED_AT,
+                Some(string("yesterday")),
+                attr::CREATED_AT,
+            ),
             (attr::VERSION, None, attr::VERSION),
-            (attr::SOURCE, Some(s("shop")), attr::SOURCE),
-            (SK, Some(s("L#G#short")), SK),
-            (PK, Some(s("PRODUCT#x")), PK),
+            (attr::SOURCE, Some(string("shop")), attr::SOURCE),
+            (SK, Some(string("L#G#short")), SK),
+            (PK, Some(string("PRODUCT#x")), PK),
         ];
         for (name, value, blamed) in cases {
             let mut item = gift_item(&gift, 1);
@@ -488,16 +505,16 @@ mod tests {
             Ok(Some(PartitionItem::List(_)))
         ));
         let mut other = item;
-        other.insert(SK.into(), s("X#something"));
+        other.insert(SK.into(), string("X#something"));
         assert_eq!(decode_partition_item(&other), Ok(None));
         // Markers are skipped without being decoded, even a damaged one.
         let marker = Item::from([
-            (PK.to_owned(), s(keys::list_pk(&list.id))),
+            (PK.to_owned(), string(keys::list_pk(&list.id))),
             (
                 SK.to_owned(),
-                s(keys::marker_sk(&GiftId::generate(), "a@example.com")),
+                string(keys::marker_sk(&GiftId::generate(), "a@example.com")),
             ),
-            (attr::KIND.to_owned(), s("marker")),
+            (attr::KIND.to_owned(), string("marker")),
         ]);
         assert_eq!(decode_partition_item(&marker), Ok(None));
     }

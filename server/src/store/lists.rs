@@ -10,7 +10,7 @@ use app::ports::{ListEdit, ListPage, OwnerListData, StoreError};
 use domain::{Gift, GiftList, ListId, ListState, Reservation, UserId};
 use time::OffsetDateTime;
 
-use super::codec::{attr, n, s, Versioned};
+use super::codec::{attr, number, string, Versioned};
 use super::items::{decode_list, decode_partition_item, list_item, PartitionItem, StoredList};
 use super::keys;
 use super::schema::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
@@ -32,7 +32,7 @@ pub fn exists() -> Expr {
 pub fn open() -> Expr {
     Expr::condition("#state = :open")
         .name("#state", attr::STATE)
-        .value(":open", s(ListState::Open.as_str()))
+        .value(":open", string(ListState::Open.as_str()))
         .and(live())
 }
 
@@ -40,7 +40,7 @@ pub fn open() -> Expr {
 pub fn owned_by(owner: &UserId) -> Expr {
     Expr::condition("#owner = :owner")
         .name("#owner", attr::OWNER)
-        .value(":owner", s(owner.as_str()))
+        .value(":owner", string(owner.as_str()))
         .and(live())
 }
 
@@ -94,13 +94,13 @@ pub async fn load_partition(
         .query()
         .consistent_read(true)
         .expression_attribute_names("#pk", PK)
-        .expression_attribute_values(":pk", s(keys::list_pk(list_id)));
+        .expression_attribute_values(":pk", string(keys::list_pk(list_id)));
     query = match scope {
         Scope::Whole => query.key_condition_expression("#pk = :pk"),
         Scope::Page => query
             .key_condition_expression("#pk = :pk AND begins_with(#sk, :page)")
             .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":page", s(keys::LIST_PAGE)),
+            .expression_attribute_values(":page", string(keys::LIST_PAGE)),
     };
     let mut partition = Partition::default();
     for item in table.query_all(op, query).await? {
@@ -132,8 +132,8 @@ pub async fn of_owner(table: &Table, owner: &UserId) -> Result<Vec<GiftList>, St
         .key_condition_expression("#gpk = :owner AND begins_with(#gsk, :lists)")
         .expression_attribute_names("#gpk", GSI1_PK)
         .expression_attribute_names("#gsk", GSI1_SK)
-        .expression_attribute_values(":owner", s(keys::owner_lists(owner)))
-        .expression_attribute_values(":lists", s(keys::OWNER_LIST))
+        .expression_attribute_values(":owner", string(keys::owner_lists(owner)))
+        .expression_attribute_values(":lists", string(keys::OWNER_LIST))
         .scan_index_forward(false);
     let mut lists = Vec::new();
     for item in table.query_all(OP, query).await? {
@@ -230,9 +230,9 @@ pub async fn delete(table: &Table, owner: &UserId, list_id: &ListId) -> Result<(
         .name("#gsk", GSI1_SK)
         .name("#v", attr::VERSION)
         .value(":now", super::codec::time(now))
-        .value(":deleting", s(keys::DELETING))
-        .value(":at", s(keys::deleting_sk(now, list_id)))
-        .value(":one", n(1))
+        .value(":deleting", string(keys::DELETING))
+        .value(":at", string(keys::deleting_sk(now, list_id)))
+        .value(":one", number(1))
         .and(owned_by(owner));
     let tombstone = &tombstone;
     let written = table
@@ -276,7 +276,7 @@ pub async fn finish_deletion(table: &Table, list_id: &ListId) -> Result<(), Stor
         .projection_expression("#pk, #sk")
         .expression_attribute_names("#pk", PK)
         .expression_attribute_names("#sk", SK)
-        .expression_attribute_values(":pk", s(keys::list_pk(list_id)));
+        .expression_attribute_values(":pk", string(keys::list_pk(list_id)));
     let meta = keys::list(list_id);
     let rest: Vec<_> = table
         .query_all(OP, query)
@@ -303,7 +303,7 @@ pub async fn finish_deletions(table: &Table) -> Result<usize, StoreError> {
         .index_name(GSI1)
         .key_condition_expression("#gpk = :deleting")
         .expression_attribute_names("#gpk", GSI1_PK)
-        .expression_attribute_values(":deleting", s(keys::DELETING));
+        .expression_attribute_values(":deleting", string(keys::DELETING));
     let mut finished = 0;
     for item in table.query_all(OP, query).await? {
         let meta = table.decode(OP, &item, decode_list)?;

@@ -3,7 +3,7 @@
 use app::ports::StoreError;
 use domain::CatalogueProduct;
 
-use super::codec::{attr, n, s};
+use super::codec::{attr, number, string};
 use super::items::{decode_product, product_item, PRODUCT_OPTIONAL};
 use super::keys;
 use super::schema::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
@@ -18,8 +18,8 @@ pub async fn put(table: &Table, product: &CatalogueProduct) -> Result<(), StoreE
     item.remove(SK);
     let mut expr = Expr::default()
         .name("#v", attr::VERSION)
-        .value(":zero", n(0))
-        .value(":one", n(1));
+        .value(":zero", number(0))
+        .value(":one", number(1));
     let mut sets = vec!["#v = if_not_exists(#v, :zero) + :one".to_owned()];
     for (i, (name, value)) in item.into_iter().enumerate() {
         sets.push(format!("#a{i} = :a{i}"));
@@ -55,8 +55,8 @@ pub async fn by_url(
         .key_condition_expression("#gpk = :url AND #gsk = :p")
         .expression_attribute_names("#gpk", GSI1_PK)
         .expression_attribute_names("#gsk", GSI1_SK)
-        .expression_attribute_values(":url", s(keys::product_url(normalised_url)))
-        .expression_attribute_values(":p", s(keys::PRODUCT_ITEM));
+        .expression_attribute_values(":url", string(keys::product_url(normalised_url)))
+        .expression_attribute_values(":p", string(keys::PRODUCT_ITEM));
     match table.query_all(OP, query).await?.first() {
         Some(item) => table.decode(OP, item, decode_product).map(Some),
         None => Ok(None),

@@ -12,7 +12,7 @@ use domain::{
 };
 use time::OffsetDateTime;
 
-use super::codec::{attr, s, Versioned};
+use super::codec::{attr, string, Versioned};
 use super::gifts;
 use super::items::{decode_marker, decode_reservation, gift_item, marker_item, reservation_item};
 use super::keys;
@@ -23,7 +23,7 @@ use super::table::{Expr, Round, Table};
 fn points_at(hash: &TokenHash) -> Expr {
     Expr::condition("#hash = :hash")
         .name("#hash", attr::HASH)
-        .value(":hash", s(hash.as_str()))
+        .value(":hash", string(hash.as_str()))
 }
 
 async fn load(

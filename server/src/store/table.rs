@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::codec::{attr, describe_key, n, s, DecodeError, Item};
+use super::codec::{attr, describe_key, number, string, DecodeError, Item};
 use super::schema::PK;
 
 /// How many rounds (read, decide, write) an action makes before giving up with
@@ -89,14 +89,14 @@ impl Expr {
     pub fn version(version: u64) -> Self {
         Self::condition("#v = :v")
             .name("#v", attr::VERSION)
-            .value(":v", n(version))
+            .value(":v", number(version))
     }
 
     /// The item's `user_id` is `user` (an identity or mailbox pointing at its user).
     pub fn points_to_user(user: &str) -> Self {
         Self::condition("#user = :user")
             .name("#user", attr::USER_ID)
-            .value(":user", s(user))
+            .value(":user", string(user))
     }
 
     /// (condition, names, values), with empty maps as `None` (DynamoDB refuses empty maps).

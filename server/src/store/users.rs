@@ -14,7 +14,7 @@ use app::ports::StoreError;
 use domain::{Email, PersonName, User, UserId};
 use time::OffsetDateTime;
 
-use super::codec::{attr, epoch_seconds, item, n, s, time, DecodeError, Fields, Item};
+use super::codec::{attr, epoch_seconds, item, number, string, time, DecodeError, Fields, Item};
 use super::keys;
 use super::schema::PK;
 use super::table::{Expr, Round, Table, Written};
@@ -83,8 +83,8 @@ pub struct UserStore {
 
 fn user_item(user: &User, now: OffsetDateTime) -> Item {
     let mut item = item(keys::user(&user.id), "user", 1);
-    item.insert(attr::NAME.into(), s(user.display_name.as_str()));
-    item.insert(attr::EMAIL.into(), s(user.email.as_str()));
+    item.insert(attr::NAME.into(), string(user.display_name.as_str()));
+    item.insert(attr::EMAIL.into(), string(user.email.as_str()));
     item.insert(attr::CREATED_AT.into(), time(now));
     item
 }
@@ -92,25 +92,28 @@ fn user_item(user: &User, now: OffsetDateTime) -> Item {
 fn identity_item(identity: &Identity, user: &UserId, now: OffsetDateTime) -> Item {
     let key = keys::identity(&identity.issuer, &identity.subject);
     let mut item = item(key, "identity", 1);
-    item.insert(attr::USER_ID.into(), s(user.as_str()));
-    item.insert(attr::ISSUER.into(), s(identity.issuer.as_str()));
-    item.insert(attr::SUBJECT.into(), s(identity.subject.as_str()));
+    item.insert(attr::USER_ID.into(), string(user.as_str()));
+    item.insert(attr::ISSUER.into(), string(identity.issuer.as_str()));
+    item.insert(attr::SUBJECT.into(), string(identity.subject.as_str()));
     item.insert(attr::CREATED_AT.into(), time(now));
     item
 }
 
 fn mailbox_item(mailbox: &str, user: &UserId, now: OffsetDateTime) -> Item {
     let mut item = item(keys::mailbox(mailbox), "mailbox", 1);
-    item.insert(attr::USER_ID.into(), s(user.as_str()));
+    item.insert(attr::USER_ID.into(), string(user.as_str()));
     item.insert(attr::CREATED_AT.into(), time(now));
     item
 }
 
 fn session_item(id: &Secret, session: &Session) -> Item {
     let mut item = item(keys::session(&id.hash()), "session", 1);
-    item.insert(attr::USER_ID.into(), s(session.user.id.as_str()));
-    item.insert(attr::NAME.into(), s(session.user.display_name.as_str()));
-    item.insert(attr::EMAIL.into(), s(session.user.email.as_str()));
+    item.insert(attr::USER_ID.into(), string(session.user.id.as_str()));
+    item.insert(
+        attr::NAME.into(),
+        string(session.user.display_name.as_str()),
+    );
+    item.insert(attr::EMAIL.into(), string(session.user.email.as_str()));
     item.insert(attr::CREATED_AT.into(), time(session.created_at));
     item.insert(attr::EXPIRES_AT.into(), epoch_seconds(session.expires_at));
     item
@@ -118,9 +121,9 @@ fn session_item(id: &Secret, session: &Session) -> Item {
 
 fn login_item(state: &Secret, login: &PendingLogin) -> Item {
     let mut item = item(keys::login(&state.hash()), "login", 1);
-    item.insert(attr::VERIFIER.into(), s(login.pkce_verifier.as_str()));
-    item.insert(attr::NONCE.into(), s(login.nonce.as_str()));
-    item.insert(attr::RETURN_TO.into(), s(login.return_to.as_str()));
+    item.insert(attr::VERIFIER.into(), string(login.pkce_verifier.as_str()));
+    item.insert(attr::NONCE.into(), string(login.nonce.as_str()));
+    item.insert(attr::RETURN_TO.into(), string(login.return_to.as_str()));
     item.insert(attr::EXPIRES_AT.into(), epoch_seconds(login.expires_at));
     item
 }
@@ -264,7 +267,7 @@ impl UserStore {
             .name("#exp", attr::EXPIRES_AT)
             .name("#v", attr::VERSION)
             .value(":exp", epoch_seconds(expires_at))
-            .value(":one", n(1));
+            .value(":one", number(1));
         // A failed condition is the session signed out meanwhile: nothing to do.
         self.table
             .update_item(
@@ -433,7 +436,7 @@ mod tests {
         let id = Secret::generate();
         let item = session_item(&id, &session);
         assert_eq!(pk(&item), format!("SESSION#{}", id.hash()));
-        assert_eq!(item[attr::EXPIRES_AT], n(1_738_324_800));
+        assert_eq!(item[attr::EXPIRES_AT], number(1_738_324_800));
         assert_eq!(decode_session(&item).unwrap(), session);
 
         let login = PendingLogin {
@@ -476,13 +479,13 @@ mod tests {
             expires_at: datetime!(2025-01-02 12:00 UTC),
         };
         let cases: Vec<(&str, Option<AttributeValue>)> = vec![
-            (attr::USER_ID, Some(s("short"))),
-            (attr::NAME, Some(s(""))),
-            (attr::EMAIL, Some(s("not-an-email"))),
+            (attr::USER_ID, Some(string("short"))),
+            (attr::NAME, Some(string(""))),
+            (attr::EMAIL, Some(string("not-an-email"))),
             (attr::EMAIL, None),
-            (attr::CREATED_AT, Some(s("yesterday"))),
-            (attr::EXPIRES_AT, Some(s("1738324800"))),
-            (attr::EXPIRES_AT, Some(n("soon"))),
+            (attr::CREATED_AT, Some(string("yesterday"))),
+            (attr::EXPIRES_AT, Some(string("1738324800"))),
+            (attr::EXPIRES_AT, Some(number("soon"))),
             (attr::EXPIRES_AT, None),
         ];
         for (name, value) in cases {
@@ -494,7 +497,7 @@ mod tests {
             assert_eq!(decode_session(&item).unwrap_err().attribute, name);
         }
         let mut item = user_item(&session.user, session.created_at);
-        item.insert(PK.into(), s("LIST#x"));
+        item.insert(PK.into(), string("LIST#x"));
         assert_eq!(decode_user(&item).unwrap_err().attribute, PK);
         let mut item = login_item(
             &Secret::generate(),
@@ -505,7 +508,7 @@ mod tests {
                 expires_at: session.expires_at,
             },
         );
-        item.insert(attr::NONCE.into(), s(""));
+        item.insert(attr::NONCE.into(), string(""));
         assert_eq!(decode_login(&item).unwrap_err().attribute, attr::NONCE);
     }
 
