@@ -4,12 +4,11 @@
 //! Every test makes its own table, so they run in parallel. They need
 //! `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test`) and FAIL without it.
 
-
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use app::ports::StoreError;
 use crate::common::{fixture, now, text, Fixture};
+use app::ports::StoreError;
 use domain::{Email, PersonName, User, UserId};
 use server::auth::secret::Secret;
 use server::auth::store::{AuthStore, Identity, PendingLogin, Session, SignedIn};

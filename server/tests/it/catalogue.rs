@@ -3,7 +3,6 @@
 //! Needs the local stack's variables (`./dev test`, or
 //! `python3 scripts/stack.py --profile test -- cargo test -p server --test it catalogue::`).
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,13 +5,12 @@
 //!
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
-
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::common::site::{self, error_of, form, get, json, post_with, Reply};
 use app::error::{AppError, StoreError};
 use app::guest::{PublicListView, ReservationView, ReserveAnswer};
 use axum::http::{header, StatusCode};
-use crate::common::site::{self, error_of, form, get, json, post_with, Reply};
 use domain::{RuleError, SurpriseMode};
 use server::AppState;
 use time::Duration;

@@ -17,7 +17,6 @@ use domain::{Email, HttpUrl, PersonName, ProductTitle, Quantity, Title};
 use server::config::{Config, MailConfig};
 use server::mail::{client, SesMailer};
 
-
 use crate::common::site::{self, SentMail};
 
 /// The server's settings for this environment, read from the repository's `Leptos.toml`.

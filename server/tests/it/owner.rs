@@ -3,11 +3,10 @@
 //!
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
-
+use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use app::error::{AppError, StoreError};
 use app::owner::{LinkLookup, OwnerListView};
 use axum::http::{header, StatusCode};
-use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use domain::{
     CatalogueProduct, CatalogueProductId, Email, HttpUrl, PersonName, ProductSnapshot,
     ProductTitle, Quantity, ReserveRequest, RuleError,

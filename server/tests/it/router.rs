@@ -10,7 +10,6 @@ use server::store::schema;
 use server::{http, AppState};
 use tower::ServiceExt;
 
-
 use crate::common::site;
 
 fn config(table: &str) -> Config {

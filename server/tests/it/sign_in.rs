@@ -4,10 +4,9 @@
 //!
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
-
+use crate::common::site::{self, get, post_from_site, post_with, Pool, Reply};
 use app::error::AppError;
 use axum::http::{header, StatusCode};
-use crate::common::site::{self, get, post_from_site, post_with, Pool, Reply};
 use domain::User;
 use leptos::server_fn::error::FromServerFnError;
 use server::auth::secret::Secret;

@@ -3,15 +3,14 @@
 //! Every test makes its own table, so they run in parallel. They need
 //! `EWELISTS_DYNAMODB_ENDPOINT` (set by `./dev test`) and FAIL without it.
 
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use app::ports::{GiftEdit, ListEdit, Reserved, Store, StoreError};
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::common::{
     fixture, new_gift, new_list, now, number, product, quantity, request, text, Fixture, Item,
 };
+use app::ports::{GiftEdit, ListEdit, Reserved, Store, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{
     normalise_product_url, CatalogueProduct, CatalogueProductId, GiftId, HttpUrl, ListDetails,
     ListId, ListState, Notes, Occasion, ProductTitle, ReservationState, ReservationToken,
