@@ -4,9 +4,7 @@
 //! (feature `hydrate`). Server and browser must build the same tree, so nothing in a view
 //! may depend on which side it runs on, except through effects (which run in the browser only).
 
-#[cfg(feature = "ssr")]
-pub mod api;
-pub mod auth;
+pub mod account;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
@@ -18,6 +16,9 @@ pub mod owner;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod request;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::auth::{current_viewer, sign_in_href, SIGN_OUT_PATH};
+use crate::account::current_viewer;
+use crate::routes::{sign_in_href, SIGN_OUT_PATH};
 
 const LINK_CLASS: &str = "inline-flex h-11 items-center rounded-lg px-3 text-sm font-semibold";
 

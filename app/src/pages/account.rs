@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
-use crate::auth::{my_account, sign_in_href};
+use crate::account::my_account;
 use crate::components::account::SignOutButton;
 use crate::error::AppError;
+use crate::routes::sign_in_href;
 
 /// The signed-in person's account. The server sends signed-out visitors to sign in first; if
 /// the session ends while the page is open, it says so and offers to sign in again.

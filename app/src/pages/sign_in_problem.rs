@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::sign_in_href;
+use crate::routes::sign_in_href;
 
 /// The longest part of the provider's own description that is shown.
 const MAX_DESCRIPTION: usize = 200;

@@ -1,12 +1,12 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
-mod api;
 pub mod client;
 pub mod cookies;
 mod headers;
 mod health;
 mod logging;
 pub mod origin;
+mod server_fn_errors;
 pub mod session;
 pub mod sign_in;
 
@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/auth/sign-in", get(sign_in::start))
         .route("/auth/callback", get(sign_in::callback))
-        .route(app::auth::SIGN_OUT_PATH, post(sign_in::sign_out))
+        .route(app::routes::SIGN_OUT_PATH, post(sign_in::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     session::load_session,
                 ))
-                .layer(axum::middleware::from_fn(api::error_status)),
+                .layer(axum::middleware::from_fn(server_fn_errors::error_status)),
         )
         .with_state(state)
 }

@@ -2,7 +2,8 @@
 //! server function; sliding expiry; and the guard that sends signed-out visitors of owner
 //! pages to sign in.
 
-use app::auth::{requires_sign_in, sign_in_href, CurrentUser};
+use app::request::CurrentUser;
+use app::routes::{requires_sign_in, sign_in_href};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;

@@ -14,8 +14,8 @@
 //! Failures go to `/sign-in/problem` with a code the page explains; the details are logged,
 //! never shown, and no token is logged or sent to the browser.
 
-use app::auth::{ReturnTo, SIGN_IN_PROBLEM_PATH};
 use app::ports::Mail;
+use app::routes::{ReturnTo, SIGN_IN_PROBLEM_PATH};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;

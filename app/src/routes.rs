@@ -1,14 +1,7 @@
-//! Who is signed in, as pages see it; which pages need it; and where sign-in sends people back.
+//! The site's addresses: which pages need sign-in, and where sign-in sends people back.
 //!
-//! The server's session layer reads the session cookie and puts the signed-in [`User`] into
-//! the request ([`CurrentUser`]); server functions read it with [`crate::api::require_user`].
-//! Owner pages are also guarded before rendering: a signed-out visitor is sent to
-//! [`sign_in_href`] and comes back afterwards.
-
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use crate::error::AppError;
+//! Owner pages are guarded before rendering (by the server's session layer): a signed-out
+//! visitor is sent to [`sign_in_href`] and comes back afterwards.
 
 /// Where the sign-in flow starts (a plain link: it leaves the app for the hosted sign-in page).
 pub const SIGN_IN_PATH: &str = "/auth/sign-in";
@@ -16,33 +9,6 @@ pub const SIGN_IN_PATH: &str = "/auth/sign-in";
 pub const SIGN_OUT_PATH: &str = "/auth/sign-out";
 /// The page that explains a failed sign-in.
 pub const SIGN_IN_PROBLEM_PATH: &str = "/sign-in/problem";
-
-/// The signed-in person, as the request carries them (inserted by the server's session layer).
-#[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
-pub struct CurrentUser(pub domain::User);
-
-/// The address of the client making the request, as the server's client-address layer
-/// determined it (the peer, or the configured proxy header). Used as a rate-limit key.
-#[cfg(feature = "ssr")]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientAddress(pub String);
-
-/// The signed-in person, as pages show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Viewer {
-    pub name: String,
-    pub email: String,
-}
-
-impl From<&domain::User> for Viewer {
-    fn from(user: &domain::User) -> Self {
-        Self {
-            name: user.display_name.to_string(),
-            email: user.email.to_string(),
-        }
-    }
-}
 
 /// Whether the page at `path` is for signed-in people only: the account page and the owner's
 /// list pages (`/lists`, `/lists/new`, `/lists/<id>/...`). A list's public page,
@@ -111,18 +77,6 @@ fn encode_query_value(value: &str) -> String {
         }
     }
     out
-}
-
-/// Who is signed in, if anyone. Pages call it to choose between "Sign in" and the account.
-#[server(prefix = "/api", endpoint = "viewer")]
-pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    Ok(crate::api::signed_in_user().as_ref().map(Viewer::from))
-}
-
-/// The signed-in person's account; [`AppError::SignInRequired`] (401) when signed out.
-#[server(prefix = "/api", endpoint = "account")]
-pub async fn my_account() -> Result<Viewer, AppError> {
-    crate::api::respond(crate::api::require_user().map(|user| Viewer::from(&user)))
 }
 
 #[cfg(test)]
