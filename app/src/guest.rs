@@ -258,7 +258,7 @@ mod server {
             .await?
             .ok_or(StoreError::NotFound)?;
         let token = reserved.token().clone();
-        let manage_path = format!("/reservations/{token}");
+        let manage_path = crate::routes::reservation(&token);
         let gift = reserved.gift();
         let mail = Mail::ReservationConfirmed {
             to: email,
@@ -267,7 +267,7 @@ mod server {
             quantity: reserved.reservation().quantity,
             shop_url: gift.product.url.clone(),
             list_title: list.details.title.clone(),
-            list_url: link(&services, &format!("/lists/{id}")),
+            list_url: link(&services, &crate::routes::public_list(&id)),
             manage_url: link(&services, &manage_path),
         };
         let emailed = send(&services, mail).await;
@@ -331,7 +331,7 @@ mod server {
         let Some(list) = services.store.get_list(&token.list_id()).await? else {
             return Ok(());
         };
-        let list_url = link(&services, &format!("/lists/{}", list.id));
+        let list_url = link(&services, &crate::routes::public_list(&list.id));
         send(
             &services,
             Mail::PurchaseConfirmed {
@@ -358,7 +358,7 @@ mod server {
                         guest_name: (visibility == OwnerVisibility::Names)
                             .then_some(reservation.guest_name),
                         list_title: list.details.title,
-                        list_url: link(&services, &format!("/lists/{}/edit", list.id)),
+                        list_url: link(&services, &crate::routes::list_editor(&list.id)),
                     },
                 )
                 .await;

@@ -275,7 +275,7 @@ mod server {
         let details = details(title, occasion, event_date, message)?;
         let list = GiftList::new(ListId::generate(), user.id, details, now());
         services()?.store.create_list(&list).await?;
-        leptos_axum::redirect(&format!("/lists/{}/edit", list.id));
+        leptos_axum::redirect(&crate::routes::list_editor(&list.id));
         Ok(list.id)
     }
 
@@ -296,7 +296,11 @@ mod server {
             })
             .collect();
         Ok(OwnerListView {
-            share_url: format!("{}/lists/{}", services.site_url, data.list.id),
+            share_url: format!(
+                "{}{}",
+                services.site_url,
+                crate::routes::public_list(&data.list.id)
+            ),
             visibility,
             gifts,
             reservations: owner_reservations(visibility, &data.reservations),
@@ -359,7 +363,7 @@ mod server {
             ));
         }
         services()?.store.delete_list(&user.id, &id).await?;
-        leptos_axum::redirect("/lists");
+        leptos_axum::redirect(crate::routes::DASHBOARD.path());
         Ok(())
     }
 

@@ -37,7 +37,8 @@ pub fn extended_expiry(session: &Session, now: OffsetDateTime) -> Option<OffsetD
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/images/")
-        || matches!(path, "/favicon.svg" | "/robots.txt" | "/healthz")
+        || matches!(path, "/favicon.svg" | "/robots.txt")
+        || path == app::routes::HEALTH.path()
 }
 
 /// Reads the session cookie, puts [`CurrentUser`] and [`SessionId`] into the request, extends
