@@ -4,7 +4,7 @@
 //! With the script loaded, an `ActionForm` calls its server function and the page shows the
 //! typed error from the action's value. Without it, the browser posts the form; the server
 //! function sends the browser back to the form's page with the error in the query
-//! (`__path` = the function, `__err` = the encoded error; see [`crate::api::respond`]), and
+//! (`__path` = the function, `__err` = the encoded error; see [`crate::request::answer`]), and
 //! [`url_error`] reads it from there.
 
 use leptos::prelude::*;

@@ -70,7 +70,7 @@ pub enum ReserveAnswer {
 
 #[server(prefix = "/api", endpoint = "public_list")]
 pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
-    crate::api::respond(server::public_list(list_id).await)
+    crate::request::answer(server::public_list(list_id).await)
 }
 
 /// Reserves some of a gift. `website` is a field people never see (bots fill it in).
@@ -83,27 +83,27 @@ pub async fn reserve(
     quantity: String,
     website: Option<String>,
 ) -> Result<ReserveAnswer, AppError> {
-    crate::api::respond(server::reserve(list_id, gift_id, name, email, quantity, website).await)
+    crate::request::answer(server::reserve(list_id, gift_id, name, email, quantity, website).await)
 }
 
 #[server(prefix = "/api", endpoint = "reservation")]
 pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
-    crate::api::respond(server::reservation(token).await)
+    crate::request::answer(server::reservation(token).await)
 }
 
 #[server(prefix = "/api", endpoint = "confirm_purchase")]
 pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
-    crate::api::respond(server::confirm_purchase(token).await)
+    crate::request::answer(server::confirm_purchase(token).await)
 }
 
 #[server(prefix = "/api", endpoint = "change_reservation")]
 pub async fn change_reservation(token: String, quantity: String) -> Result<(), AppError> {
-    crate::api::respond(server::change_reservation(token, quantity).await)
+    crate::request::answer(server::change_reservation(token, quantity).await)
 }
 
 #[server(prefix = "/api", endpoint = "cancel_reservation")]
 pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
-    crate::api::respond(server::cancel_reservation(token).await)
+    crate::request::answer(server::cancel_reservation(token).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -117,10 +117,9 @@ mod server {
     use leptos::prelude::*;
 
     use super::{PublicGift, PublicListView, ReservationView, ReserveAnswer};
-    use crate::api::{now, services, signed_in_user};
-    use crate::auth::ClientAddress;
     use crate::error::{AppError, StoreError};
     use crate::ports::{GuestAction, Mail, Reserved, Services};
+    use crate::request::{client_address, headers, now, services, signed_in_user};
 
     fn list_id(text: &str) -> Result<ListId, AppError> {
         ListId::parse(text.trim()).map_err(|_| StoreError::NotFound.into())
@@ -128,18 +127,6 @@ mod server {
 
     fn token(text: &str) -> Result<ReservationToken, AppError> {
         ReservationToken::parse(text).map_err(|_| StoreError::ReservationNotFound.into())
-    }
-
-    fn headers() -> http::HeaderMap {
-        use_context::<http::request::Parts>()
-            .map(|p| p.headers)
-            .unwrap_or_default()
-    }
-
-    fn client() -> String {
-        use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<ClientAddress>().cloned())
-            .map_or_else(|| "unknown".to_owned(), |c| c.0)
     }
 
     fn limit(services: &Services, action: GuestAction, keys: &[&str]) -> Result<(), AppError> {
@@ -232,7 +219,7 @@ mod server {
         website: Option<String>,
     ) -> Result<ReserveAnswer, AppError> {
         let services = services()?;
-        limit(&services, GuestAction::Reserve, &[&client()])?;
+        limit(&services, GuestAction::Reserve, &[&client_address()])?;
         if website.is_some_and(|w| !w.trim().is_empty()) {
             tracing::info!("reservation refused: the hidden field was filled in");
             return Err(AppError::BadRequest);
@@ -271,7 +258,7 @@ mod server {
             .await?
             .ok_or(StoreError::NotFound)?;
         let token = reserved.token().clone();
-        let manage_path = format!("/reservations/{token}");
+        let manage_path = crate::routes::reservation(&token);
         let gift = reserved.gift();
         let mail = Mail::ReservationConfirmed {
             to: email,
@@ -280,7 +267,7 @@ mod server {
             quantity: reserved.reservation().quantity,
             shop_url: gift.product.url.clone(),
             list_title: list.details.title.clone(),
-            list_url: link(&services, &format!("/lists/{id}")),
+            list_url: link(&services, &crate::routes::public_list(&id)),
             manage_url: link(&services, &manage_path),
         };
         let emailed = send(&services, mail).await;
@@ -314,7 +301,7 @@ mod server {
 
     pub async fn reservation(token_text: String) -> Result<ReservationView, AppError> {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client()])?;
+        limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = token(&token_text)?;
         let details = services
             .store
@@ -338,13 +325,13 @@ mod server {
 
     pub async fn confirm_purchase(token_text: String) -> Result<(), AppError> {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client()])?;
+        limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = token(&token_text)?;
         let (gift, reservation) = services.store.confirm_purchase(&token, now()).await?;
         let Some(list) = services.store.get_list(&token.list_id()).await? else {
             return Ok(());
         };
-        let list_url = link(&services, &format!("/lists/{}", list.id));
+        let list_url = link(&services, &crate::routes::public_list(&list.id));
         send(
             &services,
             Mail::PurchaseConfirmed {
@@ -371,7 +358,7 @@ mod server {
                         guest_name: (visibility == OwnerVisibility::Names)
                             .then_some(reservation.guest_name),
                         list_title: list.details.title,
-                        list_url: link(&services, &format!("/lists/{}/edit", list.id)),
+                        list_url: link(&services, &crate::routes::list_editor(&list.id)),
                     },
                 )
                 .await;
@@ -382,7 +369,7 @@ mod server {
 
     pub async fn change_reservation(token_text: String, quantity: String) -> Result<(), AppError> {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client()])?;
+        limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = token(&token_text)?;
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
         services
@@ -394,7 +381,7 @@ mod server {
 
     pub async fn cancel_reservation(token_text: String) -> Result<(), AppError> {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client()])?;
+        limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = token(&token_text)?;
         services.store.cancel_reservation(&token, now()).await?;
         Ok(())

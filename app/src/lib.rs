@@ -4,9 +4,7 @@
 //! (feature `hydrate`). Server and browser must build the same tree, so nothing in a view
 //! may depend on which side it runs on, except through effects (which run in the browser only).
 
-#[cfg(feature = "ssr")]
-pub mod api;
-pub mod auth;
+pub mod account;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
@@ -18,12 +16,15 @@ pub mod owner;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod request;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    SsrMode,
 };
 
 use crate::components::layout::{Footer, Header};
@@ -90,22 +91,91 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="flex-1">
                     <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
                         <Routes fallback=NotFound>
-                            <Route path=path!("") view=HomePage />
-                            <Route path=path!("/account") view=AccountPage />
-                            <Route path=path!("/sign-in/problem") view=SignInProblemPage />
-                            <Route path=path!("/lists") view=DashboardPage />
-                            <Route path=path!("/lists/new") view=NewListPage />
-                            <Route path=path!("/lists/:id/edit") view=ListEditorPage />
-                            <Route path=path!("/lists/:id/settings") view=ListSettingsPage />
+                            <Route path=routes::HOME view=HomePage />
+                            <Route path=routes::ACCOUNT view=AccountPage />
+                            <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage />
+                            <Route path=routes::DASHBOARD view=DashboardPage />
+                            <Route path=routes::NEW_LIST view=NewListPage />
+                            <Route path=routes::LIST_EDITOR view=ListEditorPage />
+                            <Route path=routes::LIST_SETTINGS view=ListSettingsPage />
                             // Rendered whole before answering, so that the status (404, 429)
                             // is the page's own.
-                            <Route path=path!("/lists/:id") view=PublicListPage ssr=SsrMode::Async />
-                            <Route path=path!("/reservations/:token") view=ReservationPage ssr=SsrMode::Async />
+                            <Route path=routes::PUBLIC_LIST view=PublicListPage ssr=SsrMode::Async />
+                            <Route path=routes::RESERVATION view=ReservationPage ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>
                 </main>
                 <Footer />
             </div>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The text between `start` and the next `end` in `source`.
+    fn between<'a>(source: &'a str, start: &str, end: &str) -> &'a str {
+        let from = source.find(start).expect(start) + start.len();
+        let to = source[from..].find(end).expect(end) + from;
+        &source[from..to]
+    }
+
+    #[test]
+    fn every_route_in_the_router_comes_from_the_route_table_in_its_order() {
+        let router = between(include_str!("lib.rs"), "<Routes fallback", "</Routes>");
+        let table = between(include_str!("routes.rs"), "pub const ALL", "];");
+        let table: Vec<&str> = table
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| !word.is_empty())
+            .collect();
+        let mut last = None;
+        let mut seen = 0;
+        for route in router.split("<Route ").skip(1) {
+            let path = route.split_whitespace().next().unwrap_or_default();
+            let name = path
+                .strip_prefix("path=routes::")
+                .unwrap_or_else(|| panic!("a <Route> whose path is not from the table: {path}"));
+            let place = table.iter().position(|word| *word == name);
+            assert!(place.is_some(), "routes::{name} is not in routes::ALL");
+            assert!(place > last, "routes::{name} is out of the table's order");
+            last = place;
+            seen += 1;
+        }
+        assert!(seen > 0, "no <Route> found in the router");
+    }
+
+    #[test]
+    fn server_functions_answer_under_their_prefix() {
+        use crate::{account, guest, owner, routes};
+        use leptos::server_fn::ServerFn;
+
+        let paths = [
+            account::CurrentViewer::PATH,
+            account::MyAccount::PATH,
+            owner::MyLists::PATH,
+            owner::CreateList::PATH,
+            owner::OwnerList::PATH,
+            owner::UpdateList::PATH,
+            owner::SetSurprise::PATH,
+            owner::CloseList::PATH,
+            owner::DeleteList::PATH,
+            owner::LookUpLink::PATH,
+            owner::AddGift::PATH,
+            owner::UpdateGift::PATH,
+            owner::RemoveGift::PATH,
+            guest::PublicList::PATH,
+            guest::Reserve::PATH,
+            guest::Reservation::PATH,
+            guest::ConfirmPurchase::PATH,
+            guest::ChangeReservation::PATH,
+            guest::CancelReservation::PATH,
+        ];
+        for path in paths {
+            let rest = path
+                .strip_prefix(routes::SERVER_FUNCTIONS)
+                .unwrap_or_default();
+            assert!(rest.starts_with('/') && rest.len() > 1, "{path}");
+            assert_eq!(routes::route_of(path), None, "{path}");
+        }
     }
 }

@@ -74,7 +74,7 @@ pub enum LinkLookup {
 /// The owner's lists, newest first.
 #[server(prefix = "/api", endpoint = "my_lists")]
 pub async fn my_lists() -> Result<Vec<ListSummary>, AppError> {
-    crate::api::respond(server::my_lists().await)
+    crate::request::answer(server::my_lists().await)
 }
 
 /// Creates a list, then goes to it. Fields as the form names them; `event_date` is
@@ -86,13 +86,13 @@ pub async fn create_list(
     event_date: Option<String>,
     message: Option<String>,
 ) -> Result<ListId, AppError> {
-    crate::api::respond(server::create_list(title, occasion, event_date, message).await)
+    crate::request::answer(server::create_list(title, occasion, event_date, message).await)
 }
 
 /// One of the owner's lists, as the editor shows it.
 #[server(prefix = "/api", endpoint = "owner_list")]
 pub async fn owner_list(list_id: String) -> Result<OwnerListView, AppError> {
-    crate::api::respond(server::owner_list(list_id).await)
+    crate::request::answer(server::owner_list(list_id).await)
 }
 
 /// Changes a list's title, occasion, date and message.
@@ -104,7 +104,7 @@ pub async fn update_list(
     event_date: Option<String>,
     message: Option<String>,
 ) -> Result<(), AppError> {
-    crate::api::respond(server::update_list(list_id, title, occasion, event_date, message).await)
+    crate::request::answer(server::update_list(list_id, title, occasion, event_date, message).await)
 }
 
 /// Changes what the owner sees of reservations. `reveal_after` is a checkbox ("on" or absent).
@@ -114,27 +114,27 @@ pub async fn set_surprise(
     mode: String,
     reveal_after: Option<String>,
 ) -> Result<(), AppError> {
-    crate::api::respond(server::set_surprise(list_id, mode, reveal_after).await)
+    crate::request::answer(server::set_surprise(list_id, mode, reveal_after).await)
 }
 
 /// Closes a list: guests see it closed and can no longer reserve. Final.
 #[server(prefix = "/api", endpoint = "close_list")]
 pub async fn close_list(list_id: String) -> Result<(), AppError> {
-    crate::api::respond(server::close_list(list_id).await)
+    crate::request::answer(server::close_list(list_id).await)
 }
 
 /// Deletes a list with its gifts and reservations, once the owner typed `delete` to confirm;
 /// then goes to the dashboard.
 #[server(prefix = "/api", endpoint = "delete_list")]
 pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppError> {
-    crate::api::respond(server::delete_list(list_id, confirm).await)
+    crate::request::answer(server::delete_list(list_id, confirm).await)
 }
 
 /// Looks up a pasted link (or text with a link in it): the catalogue first, then the shop's
 /// page.
 #[server(prefix = "/api", endpoint = "look_up_link")]
 pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
-    crate::api::respond(server::look_up_link(list_id, text).await)
+    crate::request::answer(server::look_up_link(list_id, text).await)
 }
 
 /// Adds a gift with the details as the owner checked or typed them.
@@ -162,7 +162,7 @@ pub async fn add_gift(
         notes,
         catalogue_id,
     };
-    crate::api::respond(server::add_gift(list_id, form).await)
+    crate::request::answer(server::add_gift(list_id, form).await)
 }
 
 /// Changes how many of a gift are wanted and its notes.
@@ -173,13 +173,13 @@ pub async fn update_gift(
     wanted: String,
     notes: Option<String>,
 ) -> Result<(), AppError> {
-    crate::api::respond(server::update_gift(list_id, gift_id, wanted, notes).await)
+    crate::request::answer(server::update_gift(list_id, gift_id, wanted, notes).await)
 }
 
 /// Removes a gift nobody has reserved or bought.
 #[server(prefix = "/api", endpoint = "remove_gift")]
 pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
-    crate::api::respond(server::remove_gift(list_id, gift_id).await)
+    crate::request::answer(server::remove_gift(list_id, gift_id).await)
 }
 
 /// The event date a form sent: `YYYY-MM-DD`, or nothing.
@@ -212,9 +212,9 @@ mod server {
     };
 
     use super::{parse_date, parse_mode, LinkLookup, ListSummary, OwnerGift, OwnerListView};
-    use crate::api::{now, require_user, services};
     use crate::error::AppError;
     use crate::ports::{ListEdit, PageProduct};
+    use crate::request::{now, require_user, services};
     use domain::GiftEdit;
 
     fn list_id(text: &str) -> Result<ListId, AppError> {
@@ -276,7 +276,7 @@ mod server {
         let details = details(title, occasion, event_date, message)?;
         let list = GiftList::new(ListId::generate(), user.id, details, now());
         services()?.store.create_list(&list).await?;
-        leptos_axum::redirect(&format!("/lists/{}/edit", list.id));
+        leptos_axum::redirect(&crate::routes::list_editor(&list.id));
         Ok(list.id)
     }
 
@@ -297,7 +297,11 @@ mod server {
             })
             .collect();
         Ok(OwnerListView {
-            share_url: format!("{}/lists/{}", services.site_url, data.list.id),
+            share_url: format!(
+                "{}{}",
+                services.site_url,
+                crate::routes::public_list(&data.list.id)
+            ),
             visibility,
             gifts,
             reservations: owner_reservations(visibility, &data.reservations),
@@ -360,7 +364,7 @@ mod server {
             ));
         }
         services()?.store.delete_list(&user.id, &id).await?;
-        leptos_axum::redirect("/lists");
+        leptos_axum::redirect(crate::routes::DASHBOARD.path());
         Ok(())
     }
 

@@ -3,24 +3,12 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::catalogue::normalise_product_url;
+use crate::error::RuleError;
 use crate::ids::{CatalogueProductId, GiftId, ListId};
 use crate::list::OwnerVisibility;
-use crate::money::Price;
+use crate::product::{normalise_product_url, ProductSnapshot};
 use crate::quantity::Quantity;
-use crate::rules::RuleError;
-use crate::text::{Notes, ProductTitle, ShopName};
-use crate::url::HttpUrl;
-
-/// What a product looked like when it was added: later catalogue changes don't alter gifts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductSnapshot {
-    pub title: ProductTitle,
-    pub brand: Option<ShopName>,
-    pub url: Option<HttpUrl>,
-    pub image_url: Option<HttpUrl>,
-    pub price: Option<Price>,
-}
+use crate::text::Notes;
 
 /// Where a gift came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +138,9 @@ impl Gift {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::money::Price;
+    use crate::text::{ProductTitle, ShopName};
+    use crate::url::HttpUrl;
     use time::macros::datetime;
 
     pub(crate) fn product(url: Option<&str>) -> ProductSnapshot {

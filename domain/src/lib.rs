@@ -15,10 +15,12 @@ mod choice;
 
 pub mod catalogue;
 pub mod email;
+pub mod error;
 pub mod gift;
 pub mod ids;
 pub mod list;
 pub mod money;
+pub mod product;
 pub mod quantity;
 pub mod reservation;
 pub mod rules;
@@ -29,10 +31,11 @@ pub mod user;
 // Serde helpers for `time::Date` as "YYYY-MM-DD" (`iso_date` and `iso_date::option`).
 time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
 
-pub use catalogue::{normalise_product_url, CatalogueProduct};
+pub use catalogue::CatalogueProduct;
 pub use choice::UnknownChoice;
 pub use email::{Email, EmailError};
-pub use gift::{Gift, GiftSource, OwnerGiftCounts, ProductSnapshot};
+pub use error::RuleError;
+pub use gift::{Gift, GiftSource, OwnerGiftCounts};
 pub use ids::{
     CatalogueProductId, GiftId, IdError, IdKind, ListId, ReservationKey, ReservationToken,
     TokenHash, UserId,
@@ -41,9 +44,10 @@ pub use list::{
     GiftList, ListDetails, ListState, Occasion, OwnerVisibility, SurpriseMode, SurprisePolicy,
 };
 pub use money::{Currency, CurrencyError, Price, PriceError};
+pub use product::{normalise_product_url, ProductSnapshot};
 pub use quantity::{Quantity, QuantityError};
 pub use reservation::{owner_reservations, OwnerReservationView, Reservation, ReservationState};
-pub use rules::{GiftEdit, ReserveOutcome, ReserveRequest, RuleError};
+pub use rules::{GiftEdit, ReserveOutcome, ReserveRequest};
 pub use text::{Message, Notes, PersonName, ProductTitle, ShopName, TextError, TextProblem, Title};
 pub use url::{HttpUrl, UrlError};
 pub use user::User;

@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::auth::{current_viewer, sign_in_href, SIGN_OUT_PATH};
+use crate::account::current_viewer;
+use crate::routes::{self, sign_in_href};
 
 const LINK_CLASS: &str = "inline-flex h-11 items-center rounded-lg px-3 text-sm font-semibold";
 
@@ -28,11 +29,11 @@ pub fn AccountLink() -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(person)) => view! {
-                        <a href="/lists" class=format!("{LINK_CLASS} text-stone-800 hover:bg-stone-100") data-testid="my-lists-link">
+                        <a href=routes::DASHBOARD.path() class=format!("{LINK_CLASS} text-stone-800 hover:bg-stone-100") data-testid="my-lists-link">
                             "My lists"
                         </a>
                         <a
-                            href="/account"
+                            href=routes::ACCOUNT.path()
                             class=format!("{LINK_CLASS} max-w-40 gap-2 text-stone-800 hover:bg-stone-100")
                             data-testid="account-link"
                         >
@@ -74,7 +75,7 @@ fn initial(name: &str) -> String {
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     view! {
-        <form method="post" action=SIGN_OUT_PATH>
+        <form method="post" action=routes::SIGN_OUT.path()>
             <button
                 type="submit"
                 class="inline-flex min-h-11 items-center rounded-lg border border-stone-300 bg-white px-5 font-semibold text-stone-800 hover:bg-stone-100"

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
-use crate::auth::{my_account, sign_in_href};
+use crate::account::my_account;
 use crate::components::account::SignOutButton;
 use crate::error::AppError;
+use crate::routes::{self, sign_in_href};
 
 /// The signed-in person's account. The server sends signed-out visitors to sign in first; if
 /// the session ends while the page is open, it says so and offers to sign in again.
@@ -43,7 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                         Err(AppError::SignInRequired) => view! {
                             <p class="mt-6 text-stone-700">"You're signed out. Please sign in again to see your account."</p>
                             <a
-                                href=sign_in_href("/account")
+                                href=sign_in_href(routes::ACCOUNT.path())
                                 rel="external"
                                 class="mt-6 inline-flex min-h-11 items-center rounded-lg bg-rose-700 px-5 font-semibold text-white hover:bg-rose-800"
                             >

@@ -5,6 +5,7 @@ use leptos_meta::{Meta, Title};
 
 use crate::components::ui::{CARD, PRIMARY};
 use crate::owner::{my_lists, ListSummary};
+use crate::routes;
 
 /// Open lists first, closed ones apart; an empty state that leads to the first list.
 #[component]
@@ -17,7 +18,7 @@ pub fn DashboardPage() -> impl IntoView {
         <section class="mx-auto max-w-3xl px-4 py-8">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <h1 class="text-2xl font-bold">"Your lists"</h1>
-                <a href="/lists/new" class=PRIMARY>"New list"</a>
+                <a href=routes::NEW_LIST.path() class=PRIMARY>"New list"</a>
             </div>
             <Suspense fallback=|| view! { <p class="mt-6 text-stone-600">"Loading your lists…"</p> }>
                 {move || Suspend::new(async move {
@@ -49,7 +50,7 @@ fn EmptyState() -> impl IntoView {
             <p class="mt-2 text-stone-700">
                 "Choose the occasion, add gifts from any shop, and share one link with family and friends."
             </p>
-            <a href="/lists/new" class=format!("{PRIMARY} mt-5")>"Create a list"</a>
+            <a href=routes::NEW_LIST.path() class=format!("{PRIMARY} mt-5")>"Create a list"</a>
         </div>
     }
 }
@@ -86,7 +87,7 @@ fn ListCard(list: ListSummary) -> impl IntoView {
     view! {
         <li>
             <a
-                href=format!("/lists/{}/edit", list.id)
+                href=routes::list_editor(&list.id)
                 class="flex min-h-11 items-center gap-4 rounded-2xl bg-white p-3 shadow-sm ring-1 ring-stone-200 hover:ring-rose-300 focus-visible:outline focus-visible:outline-2 focus-visible:outline-rose-700"
             >
                 <img src=list.occasion.image_path() alt="" width="64" height="64" class="h-16 w-16 shrink-0 rounded-xl object-cover" />

@@ -58,7 +58,7 @@ pub fn HomePage() -> impl IntoView {
                     </ul>
                     <div>
                         <a
-                            href="/lists/new"
+                            href=crate::routes::NEW_LIST.path()
                             class="inline-flex min-h-11 items-center rounded-lg bg-rose-700 px-5 font-semibold text-white hover:bg-rose-800"
                             data-testid="start-list"
                         >

@@ -11,6 +11,7 @@ use crate::components::gift_card::GiftCard;
 use crate::components::share::ShareBar;
 use crate::components::ui::SECONDARY;
 use crate::owner::{owner_list, OwnerListView};
+use crate::routes;
 
 #[component]
 pub fn ListEditorPage() -> impl IntoView {
@@ -23,7 +24,7 @@ pub fn ListEditorPage() -> impl IntoView {
     view! {
         <Meta name="robots" content="noindex" />
         <section class="mx-auto max-w-3xl px-4 py-6">
-            <p><a href="/lists" class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
+            <p><a href=routes::DASHBOARD.path() class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
             <Transition fallback=|| view! { <p class="text-stone-600">"Loading the list…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -84,8 +85,8 @@ fn Editor(view: OwnerListView, refresh: Callback<()>) -> impl IntoView {
             </div>
         </header>
         <div class="mt-3 flex flex-wrap gap-2">
-            <a href=format!("/lists/{id}/settings") class=SECONDARY>"Settings"</a>
-            <a href=format!("/lists/{id}") class=SECONDARY>"See it as a guest"</a>
+            <a href=routes::list_settings(&list.id) class=SECONDARY>"Settings"</a>
+            <a href=routes::public_list(&list.id) class=SECONDARY>"See it as a guest"</a>
         </div>
 
         <div class="mt-6 grid gap-6">

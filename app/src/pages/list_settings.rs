@@ -10,6 +10,7 @@ use crate::components::list_fields::ListDetailsFields;
 use crate::components::ui::{SubmitButton, CARD, DANGER, INPUT, LABEL, SECONDARY};
 use crate::forms::{form_error, ErrorMessage};
 use crate::owner::{owner_list, CloseList, DeleteList, SetSurprise, UpdateList};
+use crate::routes;
 
 /// What each surprise setting means, for guests and for the owner.
 pub fn surprise_words(mode: SurpriseMode) -> (&'static str, &'static str) {
@@ -53,7 +54,7 @@ pub fn ListSettingsPage() -> impl IntoView {
         <Meta name="robots" content="noindex" />
         <section class="mx-auto max-w-2xl px-4 py-6">
             <p>
-                <a href=move || format!("/lists/{}/edit", list_id()) class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">
+                <a href=move || routes::LIST_EDITOR.fill(&[&list_id()]) class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">
                     "← Back to the list"
                 </a>
             </p>

@@ -24,7 +24,7 @@ pub fn NewListPage() -> impl IntoView {
         <Title text="New list" />
         <Meta name="robots" content="noindex" />
         <section class="mx-auto max-w-2xl px-4 py-8">
-            <p><a href="/lists" class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
+            <p><a href=crate::routes::DASHBOARD.path() class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
             <h1 class="text-2xl font-bold">"New list"</h1>
             <ActionForm action=create attr:class=format!("{CARD} mt-6 grid gap-6") attr:novalidate="true">
                 <ListDetailsFields error />

@@ -94,7 +94,7 @@ fn ListView(
             Some(Ok(ReserveAnswer::Increased { .. }))
         )
     };
-    let base = format!("/lists/{}", view.id);
+    let base = crate::routes::PUBLIC_LIST.fill(&[&view.id]);
     let tab = move |which: Filter, label: &'static str, query: &'static str| {
         let href = format!("{base}{query}");
         view! {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::sign_in_href;
+use crate::routes::{self, sign_in_href};
 
 /// The longest part of the provider's own description that is shown.
 const MAX_DESCRIPTION: usize = 200;
@@ -58,7 +58,7 @@ pub fn SignInProblemPage() -> impl IntoView {
             })}
             <div class="mt-8 flex flex-col items-center gap-3 sm:flex-row sm:justify-center">
                 <a
-                    href=sign_in_href("/")
+                    href=sign_in_href(routes::HOME.path())
                     rel="external"
                     class="inline-flex min-h-11 items-center rounded-lg bg-rose-700 px-5 font-semibold text-white hover:bg-rose-800"
                 >

@@ -24,9 +24,6 @@ use super::id_token::{IdClaims, IdTokenVerifier, VerifyError};
 use super::secret::Secret;
 use crate::config::Config;
 
-/// The path of the redirect URI registered with the app client.
-pub const CALLBACK_PATH: &str = "/auth/callback";
-
 /// How long the token endpoint may take.
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -90,7 +87,8 @@ impl Cognito {
     pub fn new(config: &Config, http: reqwest::Client) -> Result<Self, url::ParseError> {
         let cognito = &config.cognito;
         let domain = cognito.domain.as_str().trim_end_matches('/');
-        let redirect = config.site_url.join(CALLBACK_PATH)?;
+        // The redirect URI registered with the app client.
+        let redirect = config.site_url.join(app::routes::SIGN_IN_CALLBACK.path())?;
         let mut oauth = oauth2::Client::new(ClientId::new(cognito.client_id.clone()))
             .set_auth_uri(AuthUrl::new(format!("{domain}/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{domain}/oauth2/token"))?)

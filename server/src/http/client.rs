@@ -15,7 +15,7 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use app::auth::ClientAddress;
+use app::request::ClientAddress;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName};
 use axum::middleware::Next;

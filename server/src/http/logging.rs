@@ -7,11 +7,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-/// Paths whose next segment is a bearer capability, kept out of the logs.
-const SECRET_SEGMENT_AFTER: [&str; 1] = ["reservations"];
-
-/// The path as it may be logged: capability tokens are replaced by `:token`.
+/// The path as it may be logged: capability tokens are replaced by `:token`. The route table
+/// says which routes carry one ([`app::routes::RoutePath::token_follows`]): the segment after
+/// that name is hidden, wherever it appears.
 pub fn redact_path(path: &str) -> String {
+    let token_follows: Vec<&str> = app::routes::ALL
+        .iter()
+        .filter_map(|route| route.token_follows())
+        .collect();
     let mut out = String::with_capacity(path.len());
     let mut hide_next = false;
     for (i, segment) in path.split('/').enumerate() {
@@ -23,7 +26,7 @@ pub fn redact_path(path: &str) -> String {
         } else {
             out.push_str(segment);
         }
-        hide_next = SECRET_SEGMENT_AFTER.contains(&segment);
+        hide_next = token_follows.contains(&segment);
     }
     out
 }
@@ -58,6 +61,9 @@ mod tests {
 
     #[test]
     fn capability_tokens_are_hidden() {
+        let token = "AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA";
+        let link = app::routes::reservation(&domain::ReservationToken::parse(token).unwrap());
+        assert_eq!(redact_path(&link), app::routes::RESERVATION.pattern);
         assert_eq!(redact_path("/reservations/abc.def"), "/reservations/:token");
         assert_eq!(
             redact_path("/reservations/abc/cancel"),

@@ -1,15 +1,16 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
-mod api;
 pub mod client;
 pub mod cookies;
 mod headers;
 mod health;
 mod logging;
 pub mod origin;
+mod server_fn_errors;
 pub mod session;
 pub mod sign_in;
 
+use app::routes;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
@@ -44,10 +45,10 @@ pub fn router(state: AppState) -> Router {
     let sign_in_origin =
         app::csp::SignInOrigin(state.config.cognito.domain.origin().ascii_serialization());
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/auth/sign-in", get(sign_in::start))
-        .route("/auth/callback", get(sign_in::callback))
-        .route(app::auth::SIGN_OUT_PATH, post(sign_in::sign_out))
+        .route(routes::HEALTH.path(), get(health::healthz))
+        .route(routes::SIGN_IN.path(), get(sign_in::start))
+        .route(routes::SIGN_IN_CALLBACK.path(), get(sign_in::callback))
+        .route(routes::SIGN_OUT.path(), post(sign_in::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -85,7 +86,7 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     session::load_session,
                 ))
-                .layer(axum::middleware::from_fn(api::error_status)),
+                .layer(axum::middleware::from_fn(server_fn_errors::error_status)),
         )
         .with_state(state)
 }

@@ -55,7 +55,12 @@ pub async fn same_origin_only(
         path = %crate::http::redact_path(request.uri().path()),
         "cross-site request refused"
     );
-    if request.uri().path().starts_with("/api/") {
+    let server_function = request
+        .uri()
+        .path()
+        .strip_prefix(app::routes::SERVER_FUNCTIONS)
+        .is_some_and(|rest| rest.starts_with('/'));
+    if server_function {
         let body = app::error::AppError::CrossSite.ser();
         (
             StatusCode::FORBIDDEN,
@@ -66,8 +71,9 @@ pub async fn same_origin_only(
                 ),
                 (
                     header::HeaderName::from_static("serverfnerror"),
-                    HeaderValue::from_str(request.uri().path())
-                        .unwrap_or_else(|_| HeaderValue::from_static("/api")),
+                    HeaderValue::from_str(request.uri().path()).unwrap_or_else(|_| {
+                        HeaderValue::from_static(app::routes::SERVER_FUNCTIONS)
+                    }),
                 ),
             ],
             body,

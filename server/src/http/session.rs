@@ -2,7 +2,8 @@
 //! server function; sliding expiry; and the guard that sends signed-out visitors of owner
 //! pages to sign in.
 
-use app::auth::{requires_sign_in, sign_in_href, CurrentUser};
+use app::request::CurrentUser;
+use app::routes::{requires_sign_in, sign_in_href};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -36,7 +37,8 @@ pub fn extended_expiry(session: &Session, now: OffsetDateTime) -> Option<OffsetD
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/images/")
-        || matches!(path, "/favicon.svg" | "/robots.txt" | "/healthz")
+        || matches!(path, "/favicon.svg" | "/robots.txt")
+        || path == app::routes::HEALTH.path()
 }
 
 /// Reads the session cookie, puts [`CurrentUser`] and [`SessionId`] into the request, extends

@@ -14,8 +14,8 @@
 //! Failures go to `/sign-in/problem` with a code the page explains; the details are logged,
 //! never shown, and no token is logged or sent to the browser.
 
-use app::auth::{ReturnTo, SIGN_IN_PROBLEM_PATH};
 use app::ports::Mail;
+use app::routes::{self, ReturnTo};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -237,7 +237,7 @@ fn provider_code(code: &str) -> String {
 /// To the problem page, with the reason's code and the provider's description if any.
 fn problem(code: &str, description: Option<&str>) -> Response {
     let mut url = url::Url::parse("http://site.invalid").expect("a constant URL");
-    url.set_path(SIGN_IN_PROBLEM_PATH);
+    url.set_path(routes::SIGN_IN_PROBLEM.path());
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("error", code);

@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::common::site::{self, error_of, form, get, json, post_with, Reply};
 use app::error::{AppError, StoreError};
 use app::guest::{PublicListView, ReservationView, ReserveAnswer};
+use app::{account, guest, owner};
 use axum::http::{header, StatusCode};
 use domain::{RuleError, SurpriseMode};
+use leptos::server_fn::ServerFn;
 use server::AppState;
 use time::Duration;
 
@@ -61,7 +63,7 @@ async fn list_with_gift(state: &AppState, wanted: &str) -> (String, String, Stri
     let list: String = json(
         &post(
             state,
-            "/api/create_list",
+            owner::CreateList::PATH,
             &owner,
             &form(&[("title", "Leo's party"), ("occasion", "birthday")]),
         )
@@ -70,7 +72,7 @@ async fn list_with_gift(state: &AppState, wanted: &str) -> (String, String, Stri
     let gift: String = json(
         &post(
             state,
-            "/api/add_gift",
+            owner::AddGift::PATH,
             &owner,
             &form(&[
                 ("list_id", &list),
@@ -101,7 +103,7 @@ async fn reserve(
 ) -> Reply {
     post(
         state,
-        "/api/reserve",
+        guest::Reserve::PATH,
         "",
         &form(&[
             ("list_id", list),
@@ -160,7 +162,7 @@ async fn a_guest_reserves_and_the_email_carries_the_private_link() {
     let page: PublicListView = json(
         &post(
             &state,
-            "/api/public_list",
+            guest::PublicList::PATH,
             &cookie,
             &form(&[("list_id", &list)]),
         )
@@ -168,8 +170,15 @@ async fn a_guest_reserves_and_the_email_carries_the_private_link() {
     );
     assert_eq!(page.gifts[0].remaining, 1);
     assert_eq!(page.gifts[0].mine, 2);
-    let stranger: PublicListView =
-        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    let stranger: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
     assert_eq!(stranger.gifts[0].mine, 0);
     let html = get(&state, &format!("/lists/{list}"), "").await;
     assert!(
@@ -214,7 +223,7 @@ async fn bad_input_is_refused_field_by_field_and_reserves_nothing() {
     // The honeypot.
     let bot = post(
         &state,
-        "/api/reserve",
+        guest::Reserve::PATH,
         "",
         &form(&[
             ("list_id", &list),
@@ -227,8 +236,15 @@ async fn bad_input_is_refused_field_by_field_and_reserves_nothing() {
     )
     .await;
     assert_eq!(bot.status, StatusCode::BAD_REQUEST);
-    let page: PublicListView =
-        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    let page: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
     assert_eq!(page.gifts[0].remaining, 3, "nothing was reserved");
 }
 
@@ -247,7 +263,13 @@ async fn unknown_lists_gifts_and_tokens_and_another_lists_gift() {
     assert!(page.body.contains("We can't find that page"));
     // Tokens: malformed, and well-formed but unknown (on a real list).
     for token in ["garbage".to_owned(), format!("{list}.{}", "A".repeat(43))] {
-        let reply = post(&state, "/api/reservation", "", &form(&[("token", &token)])).await;
+        let reply = post(
+            &state,
+            guest::Reservation::PATH,
+            "",
+            &form(&[("token", &token)]),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{token}");
         assert_eq!(
             error_of(&reply),
@@ -255,7 +277,7 @@ async fn unknown_lists_gifts_and_tokens_and_another_lists_gift() {
         );
         let cancel = post(
             &state,
-            "/api/cancel_reservation",
+            guest::CancelReservation::PATH,
             "",
             &form(&[("token", &token)]),
         )
@@ -286,7 +308,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     // Change to 1, within what remains; more than that is refused.
     let too_many = post(
         &state,
-        "/api/change_reservation",
+        guest::ChangeReservation::PATH,
         "",
         &form(&[("token", &token), ("quantity", "4")]),
     )
@@ -294,21 +316,28 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     assert_eq!(too_many.status, StatusCode::CONFLICT, "{}", too_many.body);
     let changed = post(
         &state,
-        "/api/change_reservation",
+        guest::ChangeReservation::PATH,
         "",
         &form(&[("token", &token), ("quantity", "1")]),
     )
     .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
-    let view: ReservationView =
-        json(&post(&state, "/api/reservation", "", &form(&[("token", &token)])).await);
+    let view: ReservationView = json(
+        &post(
+            &state,
+            guest::Reservation::PATH,
+            "",
+            &form(&[("token", &token)]),
+        )
+        .await,
+    );
     assert_eq!(view.quantity, 1);
     assert_eq!(view.max_quantity, 3);
 
     // Confirm the purchase: a thank-you to the guest and a nameless notice to the owner.
     let bought = post(
         &state,
-        "/api/confirm_purchase",
+        guest::ConfirmPurchase::PATH,
         "",
         &form(&[("token", &token)]),
     )
@@ -329,7 +358,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     // Bought is final.
     let again = post(
         &state,
-        "/api/cancel_reservation",
+        guest::CancelReservation::PATH,
         "",
         &form(&[("token", &token)]),
     )
@@ -341,26 +370,40 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     ));
 
     // Another guest now sees 2 left, and cancelling gives back what they held.
-    let page: PublicListView =
-        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    let page: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
     assert_eq!(page.gifts[0].remaining, 2);
     let other = token_of(&reserve(&state, &list, &gift, "Sid", &unique_email("sid"), "2").await);
     let cancelled = post(
         &state,
-        "/api/cancel_reservation",
+        guest::CancelReservation::PATH,
         "",
         &form(&[("token", &other)]),
     )
     .await;
     assert_eq!(cancelled.status, StatusCode::OK);
-    let page: PublicListView =
-        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    let page: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
     assert_eq!(page.gifts[0].remaining, 2);
 }
 
 /// The owner's notices in the outbox (the owner's session's user email).
 async fn owner_notices(state: &AppState, owner_cookie: &str) -> Vec<site::SentMail> {
-    let account = post(state, "/api/account", owner_cookie, "").await;
+    let account = post(state, account::MyAccount::PATH, owner_cookie, "").await;
     let viewer: serde_json::Value = json(&account);
     let email = viewer["email"].as_str().unwrap().to_owned();
     for _ in 0..20 {
@@ -383,7 +426,7 @@ async fn the_owners_notice_follows_the_surprise_mode() {
         let (owner, list, gift) = list_with_gift(&state, "1").await;
         post(
             &state,
-            "/api/set_surprise",
+            owner::SetSurprise::PATH,
             &owner,
             &form(&[("list_id", &list), ("mode", mode.as_str())]),
         )
@@ -392,7 +435,7 @@ async fn the_owners_notice_follows_the_surprise_mode() {
             token_of(&reserve(&state, &list, &gift, "Nell", &unique_email("nell"), "1").await);
         post(
             &state,
-            "/api/confirm_purchase",
+            guest::ConfirmPurchase::PATH,
             "",
             &form(&[("token", &token)]),
         )
@@ -412,7 +455,7 @@ async fn a_closed_list_takes_no_reservations() {
     let token = token_of(&reserve(&state, &list, &gift, "Gus", &unique_email("gus"), "1").await);
     post(
         &state,
-        "/api/close_list",
+        owner::CloseList::PATH,
         &owner,
         &form(&[("list_id", &list)]),
     )
@@ -425,7 +468,7 @@ async fn a_closed_list_takes_no_reservations() {
     );
     let change = post(
         &state,
-        "/api/change_reservation",
+        guest::ChangeReservation::PATH,
         "",
         &form(&[("token", &token), ("quantity", "2")]),
     )
@@ -475,7 +518,13 @@ async fn the_same_mailbox_reserving_again_grows_its_reservation_and_gets_the_lin
     );
     assert!(again.cookie("ewelists-reservations").is_none());
     // The old link no longer works; the new one went to the mailbox.
-    let old = post(&state, "/api/reservation", "", &form(&[("token", &first)])).await;
+    let old = post(
+        &state,
+        guest::Reservation::PATH,
+        "",
+        &form(&[("token", &first)]),
+    )
+    .await;
     assert_eq!(old.status, StatusCode::NOT_FOUND);
     let mail = site::outbox_for(&format!("annlee{tag}@googlemail.com")).await;
     assert_eq!(mail.len(), 1);
@@ -487,7 +536,7 @@ async fn cross_site_guest_posts_are_refused() {
     let (_, list, gift) = list_with_gift(&state, "1").await;
     let reply = post_with(
         &state,
-        "/api/reserve",
+        guest::Reserve::PATH,
         "",
         &form(&[
             ("list_id", &list),
@@ -500,8 +549,15 @@ async fn cross_site_guest_posts_are_refused() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    let page: PublicListView =
-        json(&post(&state, "/api/public_list", "", &form(&[("list_id", &list)])).await);
+    let page: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
     assert_eq!(page.gifts[0].remaining, 1);
 }
 
@@ -515,7 +571,7 @@ async fn reserving_and_the_reservation_page_are_rate_limited() {
         let reply = post_as(
             &state,
             &address,
-            "/api/reserve",
+            guest::Reserve::PATH,
             "",
             &form(&[
                 ("list_id", &list),

@@ -5,12 +5,14 @@
 
 use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use app::error::{AppError, StoreError};
+use app::owner;
 use app::owner::{LinkLookup, OwnerListView};
 use axum::http::{header, StatusCode};
 use domain::{
     CatalogueProduct, CatalogueProductId, Email, HttpUrl, PersonName, ProductSnapshot,
     ProductTitle, Quantity, ReserveRequest, RuleError,
 };
+use leptos::server_fn::ServerFn;
 use server::AppState;
 use time::{Duration, OffsetDateTime};
 
@@ -31,7 +33,7 @@ async fn owner(state: &AppState, name: &str) -> String {
 async fn create(state: &AppState, cookie: &str, title: &str) -> String {
     let reply = post_from_site(
         state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         cookie,
         &form(&[
             ("title", title),
@@ -48,7 +50,7 @@ async fn create(state: &AppState, cookie: &str, title: &str) -> String {
 async fn view(state: &AppState, cookie: &str, list_id: &str) -> Reply {
     post_from_site(
         state,
-        "/api/owner_list",
+        owner::OwnerList::PATH,
         cookie,
         &form(&[("list_id", list_id)]),
     )
@@ -65,7 +67,7 @@ async fn add(
 ) -> Reply {
     post_from_site(
         state,
-        "/api/add_gift",
+        owner::AddGift::PATH,
         cookie,
         &form(&[
             ("list_id", list_id),
@@ -89,7 +91,7 @@ async fn an_owner_creates_a_list_and_sees_it() {
     let ann = owner(&state, "Ann").await;
     let reply = post_from_site(
         &state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         &ann,
         &form(&[
             ("title", "Mia's shower"),
@@ -104,7 +106,7 @@ async fn an_owner_creates_a_list_and_sees_it() {
     assert_eq!(reply.headers[header::LOCATION], format!("/lists/{id}/edit"));
 
     let lists: Vec<serde_json::Value> =
-        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+        json(&post_from_site(&state, owner::MyLists::PATH, &ann, "").await);
     assert_eq!(lists.len(), 1);
     assert_eq!(lists[0]["title"], "Mia's shower");
     assert_eq!(lists[0]["open"], true);
@@ -147,7 +149,7 @@ async fn bad_list_details_are_refused_field_by_field() {
             "title",
         ),
     ] {
-        let reply = post_from_site(&state, "/api/create_list", &ann, &form(&pairs)).await;
+        let reply = post_from_site(&state, owner::CreateList::PATH, &ann, &form(&pairs)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{pairs:?}");
         assert!(
             matches!(error_of(&reply), AppError::Invalid { field: f, .. } if f == field),
@@ -157,10 +159,10 @@ async fn bad_list_details_are_refused_field_by_field() {
     }
     // Nothing was created.
     let lists: Vec<serde_json::Value> =
-        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+        json(&post_from_site(&state, owner::MyLists::PATH, &ann, "").await);
     assert!(lists.is_empty());
     // A missing field is a bad request, not a crash.
-    let reply = post_from_site(&state, "/api/create_list", &ann, "occasion=birthday").await;
+    let reply = post_from_site(&state, owner::CreateList::PATH, &ann, "occasion=birthday").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert_eq!(error_of(&reply), AppError::BadRequest);
 }
@@ -170,7 +172,7 @@ async fn signed_out_and_cross_site_calls_change_nothing() {
     let state = site().await;
     let reply = post_from_site(
         &state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         "",
         &form(&[("title", "T"), ("occasion", "birthday")]),
     )
@@ -179,7 +181,7 @@ async fn signed_out_and_cross_site_calls_change_nothing() {
     let ann = owner(&state, "Ann").await;
     let reply = post_with(
         &state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         &ann,
         &form(&[("title", "T"), ("occasion", "birthday")]),
         &[(header::ORIGIN, "https://evil.example")],
@@ -187,7 +189,7 @@ async fn signed_out_and_cross_site_calls_change_nothing() {
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let lists: Vec<serde_json::Value> =
-        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+        json(&post_from_site(&state, owner::MyLists::PATH, &ann, "").await);
     assert!(lists.is_empty());
 }
 
@@ -202,9 +204,9 @@ async fn another_owners_list_is_not_found_for_every_action() {
 
     let not_found = AppError::Store(StoreError::NotFound);
     let attempts = [
-        ("/api/owner_list", form(&[("list_id", &list)])),
+        (owner::OwnerList::PATH, form(&[("list_id", &list)])),
         (
-            "/api/update_list",
+            owner::UpdateList::PATH,
             form(&[
                 ("list_id", &list),
                 ("title", "Mine"),
@@ -212,24 +214,24 @@ async fn another_owners_list_is_not_found_for_every_action() {
             ]),
         ),
         (
-            "/api/set_surprise",
+            owner::SetSurprise::PATH,
             form(&[("list_id", &list), ("mode", "names")]),
         ),
-        ("/api/close_list", form(&[("list_id", &list)])),
+        (owner::CloseList::PATH, form(&[("list_id", &list)])),
         (
-            "/api/delete_list",
+            owner::DeleteList::PATH,
             form(&[("list_id", &list), ("confirm", "delete")]),
         ),
         (
-            "/api/look_up_link",
+            owner::LookUpLink::PATH,
             form(&[("list_id", &list), ("text", "https://shop.example/x")]),
         ),
         (
-            "/api/update_gift",
+            owner::UpdateGift::PATH,
             form(&[("list_id", &list), ("gift_id", &gift), ("wanted", "5")]),
         ),
         (
-            "/api/remove_gift",
+            owner::RemoveGift::PATH,
             form(&[("list_id", &list), ("gift_id", &gift)]),
         ),
     ];
@@ -337,7 +339,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     // Not below what is reserved; notes change.
     let below = post_from_site(
         &state,
-        "/api/update_gift",
+        owner::UpdateGift::PATH,
         &ann,
         &form(&[
             ("list_id", &list),
@@ -350,7 +352,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     assert_eq!(below.status, StatusCode::CONFLICT, "{}", below.body);
     let ok = post_from_site(
         &state,
-        "/api/update_gift",
+        owner::UpdateGift::PATH,
         &ann,
         &form(&[
             ("list_id", &list),
@@ -364,7 +366,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     // Removal is refused while reserved, with the reason.
     let remove = post_from_site(
         &state,
-        "/api/remove_gift",
+        owner::RemoveGift::PATH,
         &ann,
         &form(&[("list_id", &list), ("gift_id", &gift)]),
     )
@@ -391,7 +393,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     // Surprise: no counts leave the server at all.
     let set = post_from_site(
         &state,
-        "/api/set_surprise",
+        owner::SetSurprise::PATH,
         &ann,
         &form(&[("list_id", &list), ("mode", "surprise")]),
     )
@@ -404,7 +406,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     // Names: the guest's name, never the email.
     post_from_site(
         &state,
-        "/api/set_surprise",
+        owner::SetSurprise::PATH,
         &ann,
         &form(&[("list_id", &list), ("mode", "names")]),
     )
@@ -416,7 +418,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     assert!(!named.body.contains("gus@example.com"));
     let bad = post_from_site(
         &state,
-        "/api/set_surprise",
+        owner::SetSurprise::PATH,
         &ann,
         &form(&[("list_id", &list), ("mode", "everything")]),
     )
@@ -427,7 +429,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     let spare: String = json(&add(&state, &ann, &list, "Book", "", "1").await);
     let gone = post_from_site(
         &state,
-        "/api/remove_gift",
+        owner::RemoveGift::PATH,
         &ann,
         &form(&[("list_id", &list), ("gift_id", &spare)]),
     )
@@ -444,7 +446,7 @@ async fn a_closed_list_takes_no_new_gifts_and_deleting_needs_the_word() {
     let list = create(&state, &ann, "Christmas").await;
     let closed = post_from_site(
         &state,
-        "/api/close_list",
+        owner::CloseList::PATH,
         &ann,
         &form(&[("list_id", &list)]),
     )
@@ -469,12 +471,12 @@ async fn a_closed_list_takes_no_new_gifts_and_deleting_needs_the_word() {
         reply.body
     );
     let lists: Vec<serde_json::Value> =
-        json(&post_from_site(&state, "/api/my_lists", &ann, "").await);
+        json(&post_from_site(&state, owner::MyLists::PATH, &ann, "").await);
     assert_eq!(lists[0]["open"], false);
 
     let refused = post_from_site(
         &state,
-        "/api/delete_list",
+        owner::DeleteList::PATH,
         &ann,
         &form(&[("list_id", &list), ("confirm", "yes")]),
     )
@@ -482,7 +484,7 @@ async fn a_closed_list_takes_no_new_gifts_and_deleting_needs_the_word() {
     assert!(matches!(error_of(&refused), AppError::Invalid { field, .. } if field == "confirm"));
     let deleted = post_from_site(
         &state,
-        "/api/delete_list",
+        owner::DeleteList::PATH,
         &ann,
         &form(&[("list_id", &list), ("confirm", "Delete")]),
     )
@@ -514,7 +516,7 @@ async fn a_pasted_link_is_found_in_the_catalogue_first() {
     state.store.put_catalogue_product(&product).await.unwrap();
     let reply = post_from_site(
         &state,
-        "/api/look_up_link",
+        owner::LookUpLink::PATH,
         &ann,
         &form(&[
             ("list_id", &list),
@@ -532,7 +534,7 @@ async fn a_pasted_link_is_found_in_the_catalogue_first() {
     // No link at all.
     let none = post_from_site(
         &state,
-        "/api/look_up_link",
+        owner::LookUpLink::PATH,
         &ann,
         &form(&[("list_id", &list), ("text", "a cot")]),
     )
@@ -541,7 +543,7 @@ async fn a_pasted_link_is_found_in_the_catalogue_first() {
     // A private address is not fetched: the owner is told to type the details.
     let private = post_from_site(
         &state,
-        "/api/look_up_link",
+        owner::LookUpLink::PATH,
         &ann,
         &form(&[
             ("list_id", &list),
@@ -567,7 +569,7 @@ async fn plain_form_posts_come_back_to_their_page_with_the_error() {
     ];
     let bad = post_with(
         &state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         &ann,
         &form(&[("title", ""), ("occasion", "birthday")]),
         &headers,
@@ -589,7 +591,7 @@ async fn plain_form_posts_come_back_to_their_page_with_the_error() {
 
     let good = post_with(
         &state,
-        "/api/create_list",
+        owner::CreateList::PATH,
         &ann,
         &form(&[("title", "Party"), ("occasion", "birthday")]),
         &headers,

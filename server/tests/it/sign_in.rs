@@ -5,10 +5,12 @@
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
 use crate::common::site::{self, get, post_from_site, post_with, Pool, Reply};
+use app::account;
 use app::error::AppError;
 use axum::http::{header, StatusCode};
 use domain::User;
 use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::ServerFn;
 use server::auth::secret::Secret;
 use server::AppState;
 use time::{Duration, OffsetDateTime};
@@ -50,11 +52,11 @@ fn app_error(reply: &Reply) -> AppError {
 #[tokio::test]
 async fn protected_server_functions_answer_401_without_a_session() {
     let state = local_site().await;
-    let reply = post_from_site(&state, "/api/account", "", "").await;
+    let reply = post_from_site(&state, account::MyAccount::PATH, "", "").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
     assert_eq!(app_error(&reply), AppError::SignInRequired);
     // Public ones still answer.
-    let viewer = post_from_site(&state, "/api/viewer", "", "").await;
+    let viewer = post_from_site(&state, account::CurrentViewer::PATH, "", "").await;
     assert_eq!(viewer.status, StatusCode::OK);
     assert_eq!(viewer.body, "null");
 }
@@ -68,7 +70,7 @@ async fn a_forged_or_malformed_session_cookie_is_refused_and_cleared() {
         "ewelists-session=not-a-session",
         "ewelists-session=",
     ] {
-        let reply = post_from_site(&state, "/api/account", cookie, "").await;
+        let reply = post_from_site(&state, account::MyAccount::PATH, cookie, "").await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{cookie}");
         assert_eq!(app_error(&reply), AppError::SignInRequired);
         if cookie != "ewelists-session=" {
@@ -81,7 +83,7 @@ async fn a_forged_or_malformed_session_cookie_is_refused_and_cleared() {
 async fn a_valid_session_reaches_the_account() {
     let state = local_site().await;
     let (cookie, user) = session_for(&state, "Ann", Duration::days(30)).await;
-    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    let reply = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let viewer: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(viewer["name"], "Ann");
@@ -98,7 +100,7 @@ async fn a_valid_session_reaches_the_account() {
 async fn an_expired_session_is_signed_out() {
     let state = local_site().await;
     let (cookie, _) = session_for(&state, "Old", Duration::seconds(-1)).await;
-    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    let reply = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.cookie(SESSION).as_deref(), Some(""));
 }
@@ -108,7 +110,7 @@ async fn a_session_in_use_slides_forward() {
     let state = local_site().await;
     // Expires in 10 days: older than a day since its last extension, so this use extends it.
     let (cookie, _) = session_for(&state, "Sam", Duration::days(10)).await;
-    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    let reply = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(reply.status, StatusCode::OK);
     let renewed = reply
         .set_cookies()
@@ -131,7 +133,7 @@ async fn a_session_in_use_slides_forward() {
         .unwrap();
     assert!(stored.expires_at > OffsetDateTime::now_utc() + Duration::days(29));
     // Right after, no second write.
-    let again = post_from_site(&state, "/api/account", &cookie, "").await;
+    let again = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert!(again.cookie(SESSION).is_none());
 }
 
@@ -145,19 +147,19 @@ async fn cross_site_posts_are_refused_before_anything_runs() {
         vec![(header::REFERER, "https://evil.example/page")],
         vec![],
     ] {
-        let reply = post_with(&state, "/api/account", &cookie, "", &headers).await;
+        let reply = post_with(&state, account::MyAccount::PATH, &cookie, "", &headers).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{headers:?}");
         assert_eq!(app_error(&reply), AppError::CrossSite);
         let sign_out = post_with(&state, "/auth/sign-out", &cookie, "", &headers).await;
         assert_eq!(sign_out.status, StatusCode::FORBIDDEN, "{headers:?}");
     }
     // The session survived all of that.
-    let reply = post_from_site(&state, "/api/account", &cookie, "").await;
+    let reply = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(reply.status, StatusCode::OK);
     // A Referer from the site itself is enough when Origin is missing.
     let referred = post_with(
         &state,
-        "/api/account",
+        account::MyAccount::PATH,
         &cookie,
         "",
         &[(header::REFERER, "http://localhost:3000/account")],
@@ -326,7 +328,7 @@ async fn signing_out_ends_the_session_here_and_at_the_hosted_ui() {
     );
     assert_eq!(reply.cookie(SESSION).as_deref(), Some(""));
     // The old cookie no longer works, even if the browser kept it.
-    let after = post_from_site(&state, "/api/account", &cookie, "").await;
+    let after = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
     // Signing out over GET does nothing.
     assert_ne!(
@@ -393,7 +395,7 @@ async fn a_real_sign_in_through_the_hosted_ui_creates_the_account_once() {
     let (done, cookie) = sign_in_for_real(&state, &email, "Right-pass-2026", "/account").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.location(), "/account");
-    let account = post_from_site(&state, "/api/account", &cookie, "").await;
+    let account = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
     assert_eq!(account.status, StatusCode::OK, "{}", account.body);
     assert!(account.body.contains("Rae Real") && account.body.contains(&email));
 
@@ -433,8 +435,8 @@ async fn gmail_and_googlemail_identities_share_one_account() {
 
     let (_, first) = sign_in_for_real(&state, &gmail, "Right-pass-2026", "/").await;
     let (_, second) = sign_in_for_real(&state, &googlemail, "Right-pass-2026", "/").await;
-    let a = post_from_site(&state, "/api/account", &first, "").await;
-    let b = post_from_site(&state, "/api/account", &second, "").await;
+    let a = post_from_site(&state, account::MyAccount::PATH, &first, "").await;
+    let b = post_from_site(&state, account::MyAccount::PATH, &second, "").await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, b.body, "the same account");
     assert!(a.body.contains(&gmail));
@@ -454,8 +456,8 @@ async fn an_unverified_email_never_joins_an_existing_account() {
 
     let (_, first) = sign_in_for_real(&state, &verified, "Right-pass-2026", "/").await;
     let (_, second) = sign_in_for_real(&state, &unverified, "Right-pass-2026", "/").await;
-    let a = post_from_site(&state, "/api/account", &first, "").await;
-    let b = post_from_site(&state, "/api/account", &second, "").await;
+    let a = post_from_site(&state, account::MyAccount::PATH, &first, "").await;
+    let b = post_from_site(&state, account::MyAccount::PATH, &second, "").await;
     assert_eq!(b.status, StatusCode::OK, "{}", b.body);
     assert_ne!(a.body, b.body);
     assert!(b.body.contains("Not Cy"));

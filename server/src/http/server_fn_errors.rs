@@ -1,5 +1,6 @@
-//! Server functions' answers: an error the framework raised itself (arguments that could not
-//! be read, say) carries the app's typed error but the framework's 500; give it its own status.
+//! Server functions' errors that the framework raised itself (arguments that could not be read,
+//! say): they carry the app's typed error but the framework's 500; this gives them the error's
+//! own status. (Errors a server function returns get theirs from `app::request::answer`.)
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;

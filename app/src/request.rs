@@ -1,0 +1,106 @@
+//! The request a server function is answering: who is asking, from where, the adapters it may
+//! use, the clock, and how an error becomes the response's status.
+//!
+//! The server's session layer puts the signed-in [`User`] into the request ([`CurrentUser`]) and
+//! its client-address layer the [`ClientAddress`]; server functions read them from here.
+
+use domain::User;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::ports::Services;
+
+/// The signed-in person, as the request carries them (inserted by the server's session layer).
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// The address of the client making the request, as the server's client-address layer
+/// determined it (the peer, or the configured proxy header). Used as a rate-limit key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// The signed-in person making this request, if any.
+pub fn signed_in_user() -> Option<User> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<CurrentUser>()
+        .map(|current| current.0.clone())
+}
+
+/// The signed-in person making this request, or [`AppError::SignInRequired`].
+pub fn require_user() -> Result<User, AppError> {
+    signed_in_user().ok_or(AppError::SignInRequired)
+}
+
+/// The client's address, or `unknown` when the server did not determine one.
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().cloned())
+        .map_or_else(|| "unknown".to_owned(), |address| address.0)
+}
+
+/// The request's headers (none outside a request).
+pub fn headers() -> http::HeaderMap {
+    use_context::<http::request::Parts>()
+        .map(|parts| parts.headers)
+        .unwrap_or_default()
+}
+
+/// The adapters, as the server provided them for this request.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| {
+        tracing::error!("server functions ran without their services");
+        AppError::Internal
+    })
+}
+
+/// The clock, read once per action (rules take `now` as an argument).
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// Answers the request with a server function's result: on an error, the response gets the
+/// error's status (401, 404, 422, …) instead of the framework's 500 for every error.
+///
+/// A form posted without the page's script (a plain HTML form post) is sent back instead
+/// (303) to the page it came from, with the error in the query (`__path`, `__err`), where
+/// [`crate::forms`] shows it in place.
+pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let back_to_form = plain_form_origin_page().and_then(|(page, function)| {
+                let location = crate::forms::with_error(&page, &function, err);
+                http::HeaderValue::from_str(&location).ok()
+            });
+            let status = match back_to_form {
+                Some(location) => {
+                    response.insert_header(http::header::LOCATION, location);
+                    http::StatusCode::SEE_OTHER
+                }
+                None => http::StatusCode::from_u16(err.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            };
+            response.set_status(status);
+        }
+    }
+    result
+}
+
+/// For a plain form post (the browser asked for HTML): the path and query of the page that
+/// posted it (from `Referer`; only the path, so the answer never leads off the site), and the
+/// server function's own path.
+fn plain_form_origin_page() -> Option<(String, String)> {
+    let parts = use_context::<http::request::Parts>()?;
+    let accepts_html = parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !accepts_html {
+        return None;
+    }
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let uri: http::Uri = referer.parse().ok()?;
+    let page = uri.path_and_query()?.as_str().to_owned();
+    Some((page, parts.uri.path().to_owned()))
+}
