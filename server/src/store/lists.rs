@@ -113,7 +113,7 @@ pub async fn load_partition(
     }
     partition
         .gifts
-        .sort_by(|a, b| (a.value.created_at, a.value.id).cmp(&(b.value.created_at, b.value.id)));
+        .sort_by_key(|g| (g.value.created_at, g.value.id));
     partition.reservations.sort_by(|a, b| {
         (a.value.created_at, &a.value.key.hash).cmp(&(b.value.created_at, &b.value.key.hash))
     });
