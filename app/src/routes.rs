@@ -304,7 +304,7 @@ mod tests {
     }
 
     fn token() -> ReservationToken {
-        ReservationToken::parse(&format!("{}.{}", list(), format!("{}A", "B".repeat(42)))).unwrap()
+        ReservationToken::parse(&format!("{}.{}A", list(), "B".repeat(42))).unwrap()
     }
 
     #[test]
