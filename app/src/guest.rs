@@ -70,7 +70,6 @@ pub enum ReserveAnswer {
 
 #[server(prefix = "/api", endpoint = "public_list")]
 pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
-    use crate::error::StoreError;
     use crate::request::{answer, headers, services, signed_in_user};
 
     answer(async move {
@@ -80,7 +79,7 @@ pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
             .store
             .list_page(&id)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         // What this browser's guest holds on this list (its tokens name the list).
         let mut mine: Vec<(GiftId, u32)> = Vec::new();
         for token in services
@@ -140,7 +139,6 @@ pub async fn reserve(
     quantity: String,
     website: Option<String>,
 ) -> Result<ReserveAnswer, AppError> {
-    use crate::error::StoreError;
     use crate::ports::{GuestAction, Mail, Reserved};
     use crate::request::{answer, client_address, now, services, signed_in_user};
     use domain::{Email, PersonName, Quantity, ReserveRequest};
@@ -153,8 +151,7 @@ pub async fn reserve(
             return Err(AppError::BadRequest);
         }
         let id = shared::list_id(&list_id)?;
-        let gift_id =
-            GiftId::parse(gift_id.trim()).map_err(|_| AppError::Store(StoreError::GiftNotFound))?;
+        let gift_id = GiftId::parse(gift_id.trim()).map_err(|_| AppError::GiftNotFound)?;
         // A signed-in guest reserves as themselves.
         let user = signed_in_user();
         let (guest_name, email) = match &user {
@@ -179,12 +176,13 @@ pub async fn reserve(
         let reserved = services
             .store
             .reserve(&id, &gift_id, request, now())
-            .await?;
+            .await
+            .map_err(AppError::reserving)?;
         let list = services
             .store
             .get_list(&id)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         let token = reserved.token().clone();
         let manage_path = crate::routes::reservation(&token);
         let gift = reserved.gift();
@@ -221,7 +219,6 @@ pub async fn reserve(
 
 #[server(prefix = "/api", endpoint = "reservation")]
 pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
-    use crate::error::StoreError;
     use crate::ports::GuestAction;
     use crate::request::{answer, client_address, services};
     use domain::Quantity;
@@ -234,7 +231,7 @@ pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
             .store
             .reservation(&token)
             .await?
-            .ok_or(StoreError::ReservationNotFound)?;
+            .ok_or(AppError::ReservationNotFound)?;
         let r = &details.reservation;
         let free = details.gift.as_ref().map_or(0, |g| g.remaining());
         Ok(ReservationView {
@@ -262,7 +259,11 @@ pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
         let services = services()?;
         shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = shared::token(&token)?;
-        let (gift, reservation) = services.store.confirm_purchase(&token, now()).await?;
+        let (gift, reservation) = services
+            .store
+            .confirm_purchase(&token, now())
+            .await
+            .map_err(AppError::reserving)?;
         let Some(list) = services.store.get_list(&token.list_id()).await? else {
             return Ok(());
         };
@@ -318,7 +319,8 @@ pub async fn change_reservation(token: String, quantity: String) -> Result<(), A
         services
             .store
             .change_reservation(&token, quantity, now())
-            .await?;
+            .await
+            .map_err(AppError::reserving)?;
         Ok(())
     })
     .await
@@ -333,7 +335,11 @@ pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
         let services = services()?;
         shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
         let token = shared::token(&token)?;
-        services.store.cancel_reservation(&token, now()).await?;
+        services
+            .store
+            .cancel_reservation(&token, now())
+            .await
+            .map_err(AppError::reserving)?;
         Ok(())
     })
     .await
@@ -348,16 +354,16 @@ mod shared {
     use domain::{ListId, ReservationToken};
     use leptos::prelude::*;
 
-    use crate::error::{AppError, StoreError};
+    use crate::error::AppError;
     use crate::ports::{GuestAction, Mail, MailError, Services};
     use crate::request::headers;
 
     pub fn list_id(text: &str) -> Result<ListId, AppError> {
-        ListId::parse(text.trim()).map_err(|_| StoreError::NotFound.into())
+        ListId::parse(text.trim()).map_err(|_| AppError::NotFound)
     }
 
     pub fn token(text: &str) -> Result<ReservationToken, AppError> {
-        ReservationToken::parse(text).map_err(|_| StoreError::ReservationNotFound.into())
+        ReservationToken::parse(text).map_err(|_| AppError::ReservationNotFound)
     }
 
     pub fn limit(services: &Services, action: GuestAction, keys: &[&str]) -> Result<(), AppError> {

@@ -247,7 +247,6 @@ pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppErro
 /// page.
 #[server(prefix = "/api", endpoint = "look_up_link")]
 pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
-    use crate::error::StoreError;
     use crate::ports::PageProduct;
     use crate::request::{answer, require_user, services};
     use domain::Price;
@@ -265,7 +264,7 @@ pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, A
         // The list must be the owner's, whatever the link.
         let list = services.store.get_list(&id).await?;
         if !list.is_some_and(|l| l.is_owned_by(&user.id)) {
-            return Err(StoreError::NotFound.into());
+            return Err(AppError::NotFound);
         }
         let normalised = domain::normalise_product_url(&url);
         if let Some(product) = services.store.catalogue_product_by_url(&normalised).await? {
@@ -432,15 +431,15 @@ mod fields {
     };
 
     use super::parse_date;
-    use crate::error::{AppError, StoreError};
+    use crate::error::AppError;
 
     pub fn list_id(text: &str) -> Result<ListId, AppError> {
         // An id that can't be one is the same as a list that isn't there.
-        ListId::parse(text.trim()).map_err(|_| AppError::Store(StoreError::NotFound))
+        ListId::parse(text.trim()).map_err(|_| AppError::NotFound)
     }
 
     pub fn gift_id(text: &str) -> Result<GiftId, AppError> {
-        GiftId::parse(text.trim()).map_err(|_| AppError::Store(StoreError::GiftNotFound))
+        GiftId::parse(text.trim()).map_err(|_| AppError::GiftNotFound)
     }
 
     fn occasion(text: &str) -> Result<Occasion, AppError> {

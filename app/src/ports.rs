@@ -9,12 +9,41 @@
 use domain::{
     CatalogueProduct, Email, Gift, GiftId, GiftList, HttpUrl, ListDetails, ListId, Notes,
     PersonName, Price, ProductSnapshot, ProductTitle, Quantity, Reservation, ReservationToken,
-    ReserveRequest, ShopName, SurprisePolicy, Title, UserId,
+    ReserveRequest, RuleError, ShopName, SurprisePolicy, Title, UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use crate::error::StoreError;
+/// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`]
+/// (whose words depend on the action: see `AppError::reserving`); it never reaches the browser.
+///
+/// Nothing here carries internal details: the adapter logs those (once, with context) and
+/// returns the plain variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No such list, or the list is not the caller's: the two look the same, so that nobody
+    /// learns that a list they don't own exists.
+    #[error("We can't find that list.")]
+    NotFound,
+    /// No such gift on the list.
+    #[error("We can't find that gift on this list.")]
+    GiftNotFound,
+    /// No reservation has this link (it may have been replaced by a newer one).
+    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    ReservationNotFound,
+    /// A domain rule refused the change; its message says why.
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    /// Other requests kept changing the same gift or list, and the retries ran out.
+    #[error("Someone else changed this at the same moment. Please try again.")]
+    Conflict,
+    /// The database could not be reached or refused the request.
+    #[error("We can't reach our database just now. Please try again in a moment.")]
+    Unavailable,
+    /// Stored data could not be read.
+    #[error("Something went wrong reading this data. We have logged the problem.")]
+    Corrupt,
+}
 
 /// What the public list page shows: the list and its gifts (never reservations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

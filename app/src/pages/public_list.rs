@@ -7,7 +7,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::ui::{FieldError, SubmitButton, INPUT, LABEL, PRIMARY};
-use crate::error::{AppError, StoreError};
+use crate::error::AppError;
 use crate::forms::{form_error, ErrorMessage};
 use crate::guest::{public_list, PublicGift, PublicListView, Reserve, ReserveAnswer};
 
@@ -67,7 +67,7 @@ pub fn PublicListPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(view) => view! { <ListView view filter reserve /> }.into_any(),
-                    Err(AppError::Store(StoreError::NotFound)) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
                     Err(err) => view! {
                         <section class="mx-auto max-w-xl px-4 py-16 text-center">
                             <h1 class="text-2xl font-bold">"We can't show this list just now"</h1>
