@@ -6,11 +6,12 @@
 //! limited per client address (and reserving also per list and email), and never shows one
 //! guest's name or email to another.
 
-use domain::{GiftId, Occasion, ProductSnapshot, ReservationState};
+use domain::{GiftId, ListId, Occasion, ProductSnapshot, ReservationState, ReservationToken};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::account::Viewer;
 use crate::error::AppError;
 
 /// A gift on the public page.
@@ -30,21 +31,21 @@ pub struct PublicGift {
 /// The public page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicListView {
-    pub id: String,
+    pub id: ListId,
     pub title: String,
     pub occasion: Occasion,
     pub event_date: Option<Date>,
     pub message: Option<String>,
     pub open: bool,
     pub gifts: Vec<PublicGift>,
-    /// The signed-in person's name and email, to prefill (and fix) the reserve form.
-    pub viewer: Option<(String, String)>,
+    /// The signed-in person, whose name and email prefill (and fix) the reserve form.
+    pub viewer: Option<Viewer>,
 }
 
 /// What the reservation page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationView {
-    pub token: String,
+    pub token: ReservationToken,
     pub guest_name: String,
     pub quantity: u32,
     pub state: ReservationState,
@@ -52,7 +53,7 @@ pub struct ReservationView {
     pub gift: Option<ProductSnapshot>,
     /// The most this reservation may grow to (its quantity plus what is still free).
     pub max_quantity: u32,
-    pub list_id: String,
+    pub list_id: ListId,
     /// `None` when the list was deleted.
     pub list_title: Option<String>,
     pub list_open: bool,
@@ -97,10 +98,10 @@ pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
                 }
             }
         }
-        let viewer = signed_in_user().map(|u| (u.display_name.to_string(), u.email.to_string()));
+        let viewer = signed_in_user().as_ref().map(Viewer::from);
         let list = page.list;
         Ok(PublicListView {
-            id: list.id.to_string(),
+            id: list.id,
             title: list.details.title.to_string(),
             occasion: list.details.occasion,
             event_date: list.details.event_date,
@@ -235,13 +236,13 @@ pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
         let r = &details.reservation;
         let free = details.gift.as_ref().map_or(0, |g| g.remaining());
         Ok(ReservationView {
-            token: token.to_string(),
+            list_id: token.list_id(),
+            token,
             guest_name: r.guest_name.to_string(),
             quantity: r.quantity.get(),
             state: r.state,
             max_quantity: (r.quantity.get() + free).min(Quantity::MAX),
             gift: details.gift.map(|g| g.product),
-            list_id: token.list_id().to_string(),
             list_title: details.list.as_ref().map(|l| l.details.title.to_string()),
             list_open: details.list.as_ref().is_some_and(|l| l.is_open()),
         })

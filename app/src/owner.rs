@@ -273,7 +273,7 @@ pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, A
                 product: product.product,
             });
         }
-        Ok(match services.pages.read(&url).await {
+        Ok(match services.shop_pages.read(&url).await {
             Ok(PageProduct {
                 title,
                 image_url,

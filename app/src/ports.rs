@@ -11,7 +11,6 @@ use domain::{
     PersonName, Price, ProductSnapshot, ProductTitle, Quantity, Reservation, ReservationToken,
     ReserveRequest, RuleError, ShopName, SurprisePolicy, Title, UserId,
 };
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`]
@@ -46,7 +45,7 @@ pub enum StoreError {
 }
 
 /// What the public list page shows: the list and its gifts (never reservations).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPage {
     pub list: GiftList,
     /// Oldest first.
@@ -57,7 +56,7 @@ pub struct ListPage {
 ///
 /// What the owner may actually *see* of the reservations is decided by the caller with
 /// [`GiftList::owner_visibility`] and [`domain::owner_reservations`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerListData {
     pub list: GiftList,
     pub gifts: Vec<Gift>,
@@ -65,7 +64,7 @@ pub struct OwnerListData {
 }
 
 /// A reservation found by its token, with its gift and list when they still exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReservationDetails {
     pub reservation: Reservation,
     pub gift: Option<Gift>,
@@ -73,7 +72,7 @@ pub struct ReservationDetails {
 }
 
 /// An owner's change to a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListEdit {
     Details(ListDetails),
     Surprise(SurprisePolicy),
@@ -84,7 +83,7 @@ pub enum ListEdit {
 /// An owner's change to a gift.
 // Built once per request and moved into the store: boxing the product would only add noise.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GiftEdit {
     /// Never below what guests already reserved or bought.
     Wanted(Quantity),
@@ -94,7 +93,7 @@ pub enum GiftEdit {
 }
 
 /// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reserved {
     /// A new reservation.
     Created {
@@ -304,7 +303,7 @@ impl Mail {
 
 /// Why an email was not sent. The caller logs it and carries on: a lost email never undoes
 /// what the person did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {
     /// The mail service could not be reached or failed; trying again later may work.
     #[error("We couldn't send the email just now.")]
@@ -322,7 +321,7 @@ pub trait Mailer: Send + Sync + 'static {
 
 /// What a shop's page says about its product (Open Graph and JSON-LD `Product` data). Every
 /// field is optional: pages vary, and the owner checks the details before adding the gift.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageProduct {
     pub title: Option<ProductTitle>,
     pub image_url: Option<HttpUrl>,
@@ -333,7 +332,7 @@ pub struct PageProduct {
 
 /// Why a shop's page could not be read, in words for the owner (who can still type the
 /// details by hand).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// Not a public web address on the usual ports (a private network, a local machine, …).
     #[error("We can't look up that address. Please check the link, or type the details yourself.")]
@@ -359,7 +358,8 @@ pub trait PageReader: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Services {
     pub store: std::sync::Arc<dyn Store>,
-    pub pages: std::sync::Arc<dyn PageReader>,
+    /// Reads product details from shops' web pages (the link lookup).
+    pub shop_pages: std::sync::Arc<dyn PageReader>,
     pub mailer: std::sync::Arc<dyn Mailer>,
     pub directory: std::sync::Arc<dyn Directory>,
     pub limits: std::sync::Arc<dyn RateLimiter>,
