@@ -32,5 +32,5 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 pub async fn my_account() -> Result<Viewer, AppError> {
     use crate::request::{answer, require_user};
 
-    answer(require_user().map(|user| Viewer::from(&user)))
+    answer(async { require_user().map(|user| Viewer::from(&user)) }).await
 }

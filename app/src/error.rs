@@ -1,52 +1,14 @@
 //! The errors a page can show: every server function answers with [`AppError`], whose
-//! message is written for the person using the site and never carries internal details.
+//! message is written for the person using the site and never carries internal details, and
+//! whose [`AppError::status`] is the one place that decides the response's HTTP status.
 
 use domain::RuleError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Why a storage action failed, in words that can be shown on a page as they are.
-///
-/// Nothing here carries internal details: the adapter logs those (once, with context) and
-/// returns the plain variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum StoreError {
-    /// No such list, or the list is not the caller's: the two look the same, so that nobody
-    /// learns that a list they don't own exists.
-    #[error("We can't find that list.")]
-    NotFound,
-    /// No such gift on the list.
-    #[error("We can't find that gift on this list.")]
-    GiftNotFound,
-    /// No reservation has this link (it may have been replaced by a newer one).
-    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
-    ReservationNotFound,
-    /// A domain rule refused the change; its message says why.
-    #[error("{0}")]
-    Rule(#[from] RuleError),
-    /// Other requests kept changing the same gift or list, and the retries ran out.
-    #[error("Someone else has just reserved this gift. Please try again.")]
-    Conflict,
-    /// The database could not be reached or refused the request.
-    #[error("We can't reach our database just now. Please try again in a moment.")]
-    Unavailable,
-    /// Stored data could not be read.
-    #[error("Something went wrong reading this data. We have logged the problem.")]
-    Corrupt,
-}
-
-impl StoreError {
-    /// The HTTP status that fits.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::NotFound | Self::GiftNotFound | Self::ReservationNotFound => 404,
-            Self::Rule(_) | Self::Conflict => 409,
-            Self::Unavailable => 503,
-            Self::Corrupt => 500,
-        }
-    }
-}
+#[cfg(feature = "ssr")]
+use crate::ports::StoreError;
 
 /// Why a server function did not do what was asked, in words for the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -63,9 +25,31 @@ pub enum AppError {
     /// The request could not be read at all (a stale page, or not sent by our forms).
     #[error("We couldn't read that request. Please reload the page and try again.")]
     BadRequest,
-    /// Storage refused or failed; its message says why.
+    /// No such list, or the list is not the caller's: the two look the same, so that nobody
+    /// learns that a list they don't own exists.
+    #[error("We can't find that list.")]
+    NotFound,
+    /// No such gift on the list.
+    #[error("We can't find that gift on this list.")]
+    GiftNotFound,
+    /// No reservation has this link (it may have been replaced by a newer one).
+    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    ReservationNotFound,
+    /// A domain rule refused the change; its message says why.
     #[error("{0}")]
-    Store(#[from] StoreError),
+    Rule(#[from] RuleError),
+    /// Other requests kept changing the same list or gift at the same moment.
+    #[error("Someone else changed this at the same moment. Please try again.")]
+    Conflict,
+    /// Other guests kept reserving the same gift at the same moment.
+    #[error("Someone else has just reserved this gift. Please try again.")]
+    ReservationConflict,
+    /// The database could not be reached or refused the request.
+    #[error("We can't reach our database just now. Please try again in a moment.")]
+    Unavailable,
+    /// Stored data could not be read.
+    #[error("Something went wrong reading this data. We have logged the problem.")]
+    Corrupt,
     /// Too many attempts from here in a short time.
     #[error("That's a lot of attempts in a short time. Please wait a minute and try again.")]
     TooManyRequests,
@@ -85,7 +69,10 @@ impl AppError {
             Self::CrossSite => 403,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
-            Self::Store(err) => err.status(),
+            Self::NotFound | Self::GiftNotFound | Self::ReservationNotFound => 404,
+            Self::Rule(_) | Self::Conflict | Self::ReservationConflict => 409,
+            Self::Unavailable => 503,
+            Self::Corrupt => 500,
             Self::TooManyRequests => 429,
             Self::Network => 503,
             Self::Internal => 500,
@@ -101,9 +88,32 @@ impl AppError {
     }
 }
 
-impl From<RuleError> for AppError {
-    fn from(err: RuleError) -> Self {
-        Self::Store(StoreError::Rule(err))
+/// A storage failure in words for the page. A conflict is worded neutrally here; the guests'
+/// reservation actions use [`AppError::reserving`] instead.
+#[cfg(feature = "ssr")]
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::GiftNotFound => Self::GiftNotFound,
+            StoreError::ReservationNotFound => Self::ReservationNotFound,
+            StoreError::Rule(rule) => Self::Rule(rule),
+            StoreError::Conflict => Self::Conflict,
+            StoreError::Unavailable => Self::Unavailable,
+            StoreError::Corrupt => Self::Corrupt,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// A storage failure while reserving a gift or changing a reservation, where a conflict
+    /// means that other guests' reservations of the same gift raced this one.
+    pub fn reserving(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => Self::ReservationConflict,
+            other => other.into(),
+        }
     }
 }
 
@@ -136,10 +146,12 @@ mod tests {
         assert_eq!(AppError::SignInRequired.status(), 401);
         assert_eq!(AppError::CrossSite.status(), 403);
         assert_eq!(AppError::invalid("title", "Too long").status(), 422);
-        assert_eq!(AppError::from(StoreError::NotFound).status(), 404);
-        assert_eq!(AppError::from(StoreError::Conflict).status(), 409);
+        assert_eq!(AppError::NotFound.status(), 404);
+        assert_eq!(AppError::ReservationNotFound.status(), 404);
+        assert_eq!(AppError::Conflict.status(), 409);
+        assert_eq!(AppError::ReservationConflict.status(), 409);
         assert_eq!(AppError::from(RuleError::ListClosed).status(), 409);
-        assert_eq!(AppError::from(StoreError::Unavailable).status(), 503);
+        assert_eq!(AppError::Unavailable.status(), 503);
         assert_eq!(AppError::TooManyRequests.status(), 429);
     }
 
@@ -150,10 +162,18 @@ mod tests {
             "Too long."
         );
         assert_eq!(
-            AppError::from(StoreError::NotFound).to_string(),
-            StoreError::NotFound.to_string()
+            AppError::from(RuleError::ListClosed).to_string(),
+            RuleError::ListClosed.to_string()
         );
         assert!(AppError::SignInRequired.to_string().contains("sign in"));
+    }
+
+    #[test]
+    fn only_a_reservation_race_speaks_of_someone_reserving() {
+        assert!(!AppError::Conflict.to_string().contains("reserved"));
+        assert!(AppError::ReservationConflict
+            .to_string()
+            .contains("just reserved this gift"));
     }
 
     #[test]
@@ -176,7 +196,8 @@ mod tests {
         for err in [
             AppError::SignInRequired,
             AppError::invalid("email", "That email address is missing an @."),
-            AppError::from(StoreError::Conflict),
+            AppError::Conflict,
+            AppError::from(RuleError::NoneLeft),
         ] {
             assert_eq!(AppError::de(err.ser()), err);
         }

@@ -5,7 +5,7 @@
 //! typed error from the action's value. Without it, the browser posts the form; the server
 //! function sends the browser back to the form's page with the error in the query
 //! (`__path` = the function, `__err` = the encoded error; see [`crate::request::answer`]), and
-//! [`url_error`] reads it from there.
+//! [`form_error`] reads it from there.
 
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
@@ -33,7 +33,7 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
 
 /// The error that a plain form post to the server function at `function` came back with, if
 /// this page was opened that way.
-pub fn url_error(function: &'static str) -> Memo<Option<AppError>> {
+fn url_error(function: &'static str) -> Memo<Option<AppError>> {
     let query = use_query_map();
     Memo::new(move |_| {
         query.with(|q| {

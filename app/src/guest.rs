@@ -6,11 +6,12 @@
 //! limited per client address (and reserving also per list and email), and never shows one
 //! guest's name or email to another.
 
-use domain::{GiftId, Occasion, ProductSnapshot, ReservationState};
+use domain::{GiftId, ListId, Occasion, ProductSnapshot, ReservationState, ReservationToken};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::account::Viewer;
 use crate::error::AppError;
 
 /// A gift on the public page.
@@ -30,21 +31,21 @@ pub struct PublicGift {
 /// The public page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicListView {
-    pub id: String,
+    pub id: ListId,
     pub title: String,
     pub occasion: Occasion,
     pub event_date: Option<Date>,
     pub message: Option<String>,
     pub open: bool,
     pub gifts: Vec<PublicGift>,
-    /// The signed-in person's name and email, to prefill (and fix) the reserve form.
-    pub viewer: Option<(String, String)>,
+    /// The signed-in person, whose name and email prefill (and fix) the reserve form.
+    pub viewer: Option<Viewer>,
 }
 
 /// What the reservation page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReservationView {
-    pub token: String,
+    pub token: ReservationToken,
     pub guest_name: String,
     pub quantity: u32,
     pub state: ReservationState,
@@ -52,7 +53,7 @@ pub struct ReservationView {
     pub gift: Option<ProductSnapshot>,
     /// The most this reservation may grow to (its quantity plus what is still free).
     pub max_quantity: u32,
-    pub list_id: String,
+    pub list_id: ListId,
     /// `None` when the list was deleted.
     pub list_title: Option<String>,
     pub list_open: bool,
@@ -70,99 +71,16 @@ pub enum ReserveAnswer {
 
 #[server(prefix = "/api", endpoint = "public_list")]
 pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
-    crate::request::answer(server::public_list(list_id).await)
-}
+    use crate::request::{answer, headers, services, signed_in_user};
 
-/// Reserves some of a gift. `website` is a field people never see (bots fill it in).
-#[server(prefix = "/api", endpoint = "reserve")]
-pub async fn reserve(
-    list_id: String,
-    gift_id: String,
-    name: String,
-    email: String,
-    quantity: String,
-    website: Option<String>,
-) -> Result<ReserveAnswer, AppError> {
-    crate::request::answer(server::reserve(list_id, gift_id, name, email, quantity, website).await)
-}
-
-#[server(prefix = "/api", endpoint = "reservation")]
-pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
-    crate::request::answer(server::reservation(token).await)
-}
-
-#[server(prefix = "/api", endpoint = "confirm_purchase")]
-pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
-    crate::request::answer(server::confirm_purchase(token).await)
-}
-
-#[server(prefix = "/api", endpoint = "change_reservation")]
-pub async fn change_reservation(token: String, quantity: String) -> Result<(), AppError> {
-    crate::request::answer(server::change_reservation(token, quantity).await)
-}
-
-#[server(prefix = "/api", endpoint = "cancel_reservation")]
-pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
-    crate::request::answer(server::cancel_reservation(token).await)
-}
-
-#[cfg(feature = "ssr")]
-mod server {
-    use std::time::Duration;
-
-    use domain::{
-        Email, GiftId, ListId, OwnerVisibility, PersonName, Quantity, ReservationState,
-        ReservationToken, ReserveRequest,
-    };
-    use leptos::prelude::*;
-
-    use super::{PublicGift, PublicListView, ReservationView, ReserveAnswer};
-    use crate::error::{AppError, StoreError};
-    use crate::ports::{GuestAction, Mail, Reserved, Services};
-    use crate::request::{client_address, headers, now, services, signed_in_user};
-
-    fn list_id(text: &str) -> Result<ListId, AppError> {
-        ListId::parse(text.trim()).map_err(|_| StoreError::NotFound.into())
-    }
-
-    fn token(text: &str) -> Result<ReservationToken, AppError> {
-        ReservationToken::parse(text).map_err(|_| StoreError::ReservationNotFound.into())
-    }
-
-    fn limit(services: &Services, action: GuestAction, keys: &[&str]) -> Result<(), AppError> {
-        if services.limits.allow(action, keys) {
-            Ok(())
-        } else {
-            Err(AppError::TooManyRequests)
-        }
-    }
-
-    fn link(services: &Services, path: &str) -> String {
-        format!("{}{path}", services.site_url)
-    }
-
-    /// Sends a mail, trying again twice with a pause; a failure is logged, never undoes
-    /// anything, and the caller tells the guest.
-    async fn send(services: &Services, mail: Mail) -> bool {
-        for attempt in 0..3u64 {
-            match services.mailer.send(&mail).await {
-                Ok(()) => return true,
-                Err(crate::ports::MailError::Rejected) => break,
-                Err(_) => tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await,
-            }
-        }
-        tracing::warn!("a guest's email could not be sent; the reservation stands");
-        false
-    }
-
-    pub async fn public_list(list_id_text: String) -> Result<PublicListView, AppError> {
-        let id = list_id(&list_id_text)?;
+    answer(async move {
+        let id = shared::list_id(&list_id)?;
         let services = services()?;
         let page = services
             .store
             .list_page(&id)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         // What this browser's guest holds on this list (its tokens name the list).
         let mut mine: Vec<(GiftId, u32)> = Vec::new();
         for token in services
@@ -180,10 +98,10 @@ mod server {
                 }
             }
         }
-        let viewer = signed_in_user().map(|u| (u.display_name.to_string(), u.email.to_string()));
+        let viewer = signed_in_user().as_ref().map(Viewer::from);
         let list = page.list;
         Ok(PublicListView {
-            id: list.id.to_string(),
+            id: list.id,
             title: list.details.title.to_string(),
             occasion: list.details.occasion,
             event_date: list.details.event_date,
@@ -208,25 +126,33 @@ mod server {
                 .collect(),
             viewer,
         })
-    }
+    })
+    .await
+}
 
-    pub async fn reserve(
-        list_id_text: String,
-        gift_id_text: String,
-        name: String,
-        email: String,
-        quantity: String,
-        website: Option<String>,
-    ) -> Result<ReserveAnswer, AppError> {
+/// Reserves some of a gift. `website` is a field people never see (bots fill it in).
+#[server(prefix = "/api", endpoint = "reserve")]
+pub async fn reserve(
+    list_id: String,
+    gift_id: String,
+    name: String,
+    email: String,
+    quantity: String,
+    website: Option<String>,
+) -> Result<ReserveAnswer, AppError> {
+    use crate::ports::{GuestAction, Mail, Reserved};
+    use crate::request::{answer, client_address, now, services, signed_in_user};
+    use domain::{Email, PersonName, Quantity, ReserveRequest};
+
+    answer(async move {
         let services = services()?;
-        limit(&services, GuestAction::Reserve, &[&client_address()])?;
+        shared::limit(&services, GuestAction::Reserve, &[&client_address()])?;
         if website.is_some_and(|w| !w.trim().is_empty()) {
             tracing::info!("reservation refused: the hidden field was filled in");
             return Err(AppError::BadRequest);
         }
-        let id = list_id(&list_id_text)?;
-        let gift_id = GiftId::parse(gift_id_text.trim())
-            .map_err(|_| AppError::Store(StoreError::GiftNotFound))?;
+        let id = shared::list_id(&list_id)?;
+        let gift_id = GiftId::parse(gift_id.trim()).map_err(|_| AppError::GiftNotFound)?;
         // A signed-in guest reserves as themselves.
         let user = signed_in_user();
         let (guest_name, email) = match &user {
@@ -237,7 +163,7 @@ mod server {
             ),
         };
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
-        limit(
+        shared::limit(
             &services,
             GuestAction::Reserve,
             &[&format!("{id}|{}", email.mailbox_key())],
@@ -251,12 +177,13 @@ mod server {
         let reserved = services
             .store
             .reserve(&id, &gift_id, request, now())
-            .await?;
+            .await
+            .map_err(AppError::reserving)?;
         let list = services
             .store
             .get_list(&id)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         let token = reserved.token().clone();
         let manage_path = crate::routes::reservation(&token);
         let gift = reserved.gift();
@@ -267,13 +194,13 @@ mod server {
             quantity: reserved.reservation().quantity,
             shop_url: gift.product.url.clone(),
             list_title: list.details.title.clone(),
-            list_url: link(&services, &crate::routes::public_list(&id)),
-            manage_url: link(&services, &manage_path),
+            list_url: shared::link(&services, &crate::routes::public_list(&id)),
+            manage_url: shared::link(&services, &manage_path),
         };
-        let emailed = send(&services, mail).await;
+        let emailed = shared::send(&services, mail).await;
         match reserved {
             Reserved::Created { .. } => {
-                remember(&services, token);
+                shared::remember(&services, token);
                 leptos_axum::redirect(&format!(
                     "{manage_path}{}",
                     if emailed { "" } else { "?mail=failed" }
@@ -287,52 +214,62 @@ mod server {
             // that mailbox's owner.
             Reserved::Increased { .. } => Ok(ReserveAnswer::Increased { emailed }),
         }
-    }
+    })
+    .await
+}
 
-    /// Adds `token` to the browser's remembered reservations.
-    fn remember(services: &Services, token: ReservationToken) {
-        let mut tokens = services.remembered.read(&headers());
-        tokens.retain(|t| *t != token);
-        tokens.push(token);
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.append_header(http::header::SET_COOKIE, services.remembered.write(&tokens));
-        }
-    }
+#[server(prefix = "/api", endpoint = "reservation")]
+pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
+    use crate::ports::GuestAction;
+    use crate::request::{answer, client_address, services};
+    use domain::Quantity;
 
-    pub async fn reservation(token_text: String) -> Result<ReservationView, AppError> {
+    answer(async move {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client_address()])?;
-        let token = token(&token_text)?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        let token = shared::token(&token)?;
         let details = services
             .store
             .reservation(&token)
             .await?
-            .ok_or(StoreError::ReservationNotFound)?;
+            .ok_or(AppError::ReservationNotFound)?;
         let r = &details.reservation;
         let free = details.gift.as_ref().map_or(0, |g| g.remaining());
         Ok(ReservationView {
-            token: token.to_string(),
+            list_id: token.list_id(),
+            token,
             guest_name: r.guest_name.to_string(),
             quantity: r.quantity.get(),
             state: r.state,
             max_quantity: (r.quantity.get() + free).min(Quantity::MAX),
             gift: details.gift.map(|g| g.product),
-            list_id: token.list_id().to_string(),
             list_title: details.list.as_ref().map(|l| l.details.title.to_string()),
             list_open: details.list.as_ref().is_some_and(|l| l.is_open()),
         })
-    }
+    })
+    .await
+}
 
-    pub async fn confirm_purchase(token_text: String) -> Result<(), AppError> {
+#[server(prefix = "/api", endpoint = "confirm_purchase")]
+pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
+    use crate::ports::{GuestAction, Mail};
+    use crate::request::{answer, client_address, now, services};
+    use domain::OwnerVisibility;
+
+    answer(async move {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client_address()])?;
-        let token = token(&token_text)?;
-        let (gift, reservation) = services.store.confirm_purchase(&token, now()).await?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        let token = shared::token(&token)?;
+        let (gift, reservation) = services
+            .store
+            .confirm_purchase(&token, now())
+            .await
+            .map_err(AppError::reserving)?;
         let Some(list) = services.store.get_list(&token.list_id()).await? else {
             return Ok(());
         };
-        let list_url = link(&services, &crate::routes::public_list(&list.id));
-        send(
+        let list_url = shared::link(&services, &crate::routes::public_list(&list.id));
+        shared::send(
             &services,
             Mail::PurchaseConfirmed {
                 to: reservation.email.clone(),
@@ -348,7 +285,7 @@ mod server {
         let visibility = list.owner_visibility(now().date());
         if visibility != OwnerVisibility::Nothing {
             if let Ok(Some(owner)) = services.directory.user(&list.owner).await {
-                send(
+                shared::send(
                     &services,
                     Mail::GiftBought {
                         to: owner.email,
@@ -358,32 +295,112 @@ mod server {
                         guest_name: (visibility == OwnerVisibility::Names)
                             .then_some(reservation.guest_name),
                         list_title: list.details.title,
-                        list_url: link(&services, &crate::routes::list_editor(&list.id)),
+                        list_url: shared::link(&services, &crate::routes::list_editor(&list.id)),
                     },
                 )
                 .await;
             }
         }
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn change_reservation(token_text: String, quantity: String) -> Result<(), AppError> {
+#[server(prefix = "/api", endpoint = "change_reservation")]
+pub async fn change_reservation(token: String, quantity: String) -> Result<(), AppError> {
+    use crate::ports::GuestAction;
+    use crate::request::{answer, client_address, now, services};
+    use domain::Quantity;
+
+    answer(async move {
         let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client_address()])?;
-        let token = token(&token_text)?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        let token = shared::token(&token)?;
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
         services
             .store
             .change_reservation(&token, quantity, now())
-            .await?;
+            .await
+            .map_err(AppError::reserving)?;
         Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "cancel_reservation")]
+pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
+    use crate::ports::GuestAction;
+    use crate::request::{answer, client_address, now, services};
+
+    answer(async move {
+        let services = services()?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        let token = shared::token(&token)?;
+        services
+            .store
+            .cancel_reservation(&token, now())
+            .await
+            .map_err(AppError::reserving)?;
+        Ok(())
+    })
+    .await
+}
+
+/// What the guests' server functions share: reading ids and tokens, rate limits, links, mail,
+/// and the remembered-reservations cookie.
+#[cfg(feature = "ssr")]
+mod shared {
+    use std::time::Duration;
+
+    use domain::{ListId, ReservationToken};
+    use leptos::prelude::*;
+
+    use crate::error::AppError;
+    use crate::ports::{GuestAction, Mail, MailError, Services};
+    use crate::request::headers;
+
+    pub fn list_id(text: &str) -> Result<ListId, AppError> {
+        ListId::parse(text.trim()).map_err(|_| AppError::NotFound)
     }
 
-    pub async fn cancel_reservation(token_text: String) -> Result<(), AppError> {
-        let services = services()?;
-        limit(&services, GuestAction::Reservation, &[&client_address()])?;
-        let token = token(&token_text)?;
-        services.store.cancel_reservation(&token, now()).await?;
-        Ok(())
+    pub fn token(text: &str) -> Result<ReservationToken, AppError> {
+        ReservationToken::parse(text).map_err(|_| AppError::ReservationNotFound)
+    }
+
+    pub fn limit(services: &Services, action: GuestAction, keys: &[&str]) -> Result<(), AppError> {
+        if services.limits.allow(action, keys) {
+            Ok(())
+        } else {
+            Err(AppError::TooManyRequests)
+        }
+    }
+
+    /// The absolute address of `path` on this site.
+    pub fn link(services: &Services, path: &str) -> String {
+        format!("{}{path}", services.site_url)
+    }
+
+    /// Sends a mail, trying again twice with a pause; a failure is logged, never undoes
+    /// anything, and the caller tells the guest.
+    pub async fn send(services: &Services, mail: Mail) -> bool {
+        for attempt in 0..3u64 {
+            match services.mailer.send(&mail).await {
+                Ok(()) => return true,
+                Err(MailError::Rejected) => break,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await,
+            }
+        }
+        tracing::warn!("a guest's email could not be sent; the reservation stands");
+        false
+    }
+
+    /// Adds `token` to the browser's remembered reservations.
+    pub fn remember(services: &Services, token: ReservationToken) {
+        let mut tokens = services.remembered.read(&headers());
+        tokens.retain(|t| *t != token);
+        tokens.push(token);
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.append_header(http::header::SET_COOKIE, services.remembered.write(&tokens));
+        }
     }
 }

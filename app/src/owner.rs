@@ -10,7 +10,7 @@
 
 use domain::{
     GiftId, GiftList, HttpUrl, ListId, Notes, Occasion, OwnerGiftCounts, OwnerReservationView,
-    OwnerVisibility, ProductSnapshot, SurpriseMode,
+    OwnerVisibility, ProductSnapshot,
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -74,184 +74,9 @@ pub enum LinkLookup {
 /// The owner's lists, newest first.
 #[server(prefix = "/api", endpoint = "my_lists")]
 pub async fn my_lists() -> Result<Vec<ListSummary>, AppError> {
-    crate::request::answer(server::my_lists().await)
-}
+    use crate::request::{answer, require_user, services};
 
-/// Creates a list, then goes to it. Fields as the form names them; `event_date` is
-/// `YYYY-MM-DD` or empty.
-#[server(prefix = "/api", endpoint = "create_list")]
-pub async fn create_list(
-    title: String,
-    occasion: String,
-    event_date: Option<String>,
-    message: Option<String>,
-) -> Result<ListId, AppError> {
-    crate::request::answer(server::create_list(title, occasion, event_date, message).await)
-}
-
-/// One of the owner's lists, as the editor shows it.
-#[server(prefix = "/api", endpoint = "owner_list")]
-pub async fn owner_list(list_id: String) -> Result<OwnerListView, AppError> {
-    crate::request::answer(server::owner_list(list_id).await)
-}
-
-/// Changes a list's title, occasion, date and message.
-#[server(prefix = "/api", endpoint = "update_list")]
-pub async fn update_list(
-    list_id: String,
-    title: String,
-    occasion: String,
-    event_date: Option<String>,
-    message: Option<String>,
-) -> Result<(), AppError> {
-    crate::request::answer(server::update_list(list_id, title, occasion, event_date, message).await)
-}
-
-/// Changes what the owner sees of reservations. `reveal_after` is a checkbox ("on" or absent).
-#[server(prefix = "/api", endpoint = "set_surprise")]
-pub async fn set_surprise(
-    list_id: String,
-    mode: String,
-    reveal_after: Option<String>,
-) -> Result<(), AppError> {
-    crate::request::answer(server::set_surprise(list_id, mode, reveal_after).await)
-}
-
-/// Closes a list: guests see it closed and can no longer reserve. Final.
-#[server(prefix = "/api", endpoint = "close_list")]
-pub async fn close_list(list_id: String) -> Result<(), AppError> {
-    crate::request::answer(server::close_list(list_id).await)
-}
-
-/// Deletes a list with its gifts and reservations, once the owner typed `delete` to confirm;
-/// then goes to the dashboard.
-#[server(prefix = "/api", endpoint = "delete_list")]
-pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppError> {
-    crate::request::answer(server::delete_list(list_id, confirm).await)
-}
-
-/// Looks up a pasted link (or text with a link in it): the catalogue first, then the shop's
-/// page.
-#[server(prefix = "/api", endpoint = "look_up_link")]
-pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
-    crate::request::answer(server::look_up_link(list_id, text).await)
-}
-
-/// Adds a gift with the details as the owner checked or typed them.
-#[server(prefix = "/api", endpoint = "add_gift")]
-pub async fn add_gift(
-    list_id: String,
-    title: String,
-    shop: Option<String>,
-    url: Option<String>,
-    image_url: Option<String>,
-    price: Option<String>,
-    currency: Option<String>,
-    wanted: String,
-    notes: Option<String>,
-    catalogue_id: Option<String>,
-) -> Result<GiftId, AppError> {
-    let form = server::GiftForm {
-        title,
-        shop,
-        url,
-        image_url,
-        price,
-        currency,
-        wanted,
-        notes,
-        catalogue_id,
-    };
-    crate::request::answer(server::add_gift(list_id, form).await)
-}
-
-/// Changes how many of a gift are wanted and its notes.
-#[server(prefix = "/api", endpoint = "update_gift")]
-pub async fn update_gift(
-    list_id: String,
-    gift_id: String,
-    wanted: String,
-    notes: Option<String>,
-) -> Result<(), AppError> {
-    crate::request::answer(server::update_gift(list_id, gift_id, wanted, notes).await)
-}
-
-/// Removes a gift nobody has reserved or bought.
-#[server(prefix = "/api", endpoint = "remove_gift")]
-pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
-    crate::request::answer(server::remove_gift(list_id, gift_id).await)
-}
-
-/// The event date a form sent: `YYYY-MM-DD`, or nothing.
-pub fn parse_date(text: Option<&str>) -> Result<Option<Date>, AppError> {
-    let text = text.map(str::trim).unwrap_or_default();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format).map(Some).map_err(|_| {
-        AppError::invalid(
-            "event_date",
-            "The date must be a real date, like 2026-06-21.",
-        )
-    })
-}
-
-/// The surprise setting a form sent.
-pub fn parse_mode(text: &str) -> Result<SurpriseMode, AppError> {
-    SurpriseMode::parse(text.trim())
-        .map_err(|_| AppError::invalid("mode", "Please choose what you want to see."))
-}
-
-#[cfg(feature = "ssr")]
-mod server {
-    use domain::{
-        owner_reservations, CatalogueProductId, Currency, Gift, GiftId, GiftList, GiftSource,
-        HttpUrl, ListDetails, ListId, Message, Notes, Occasion, Price, ProductSnapshot,
-        ProductTitle, Quantity, ShopName, SurprisePolicy,
-    };
-
-    use super::{parse_date, parse_mode, LinkLookup, ListSummary, OwnerGift, OwnerListView};
-    use crate::error::AppError;
-    use crate::ports::{ListEdit, PageProduct};
-    use crate::request::{now, require_user, services};
-    use domain::GiftEdit;
-
-    fn list_id(text: &str) -> Result<ListId, AppError> {
-        // An id that can't be one is the same as a list that isn't there.
-        ListId::parse(text.trim()).map_err(|_| AppError::Store(crate::error::StoreError::NotFound))
-    }
-
-    fn gift_id(text: &str) -> Result<GiftId, AppError> {
-        GiftId::parse(text.trim())
-            .map_err(|_| AppError::Store(crate::error::StoreError::GiftNotFound))
-    }
-
-    fn occasion(text: &str) -> Result<Occasion, AppError> {
-        Occasion::parse(text.trim())
-            .map_err(|_| AppError::invalid("occasion", "Please choose an occasion."))
-    }
-
-    fn optional_text(text: Option<String>) -> Option<String> {
-        text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
-    }
-
-    fn details(
-        title: String,
-        occasion_text: String,
-        event_date: Option<String>,
-        message: Option<String>,
-    ) -> Result<ListDetails, AppError> {
-        Ok(ListDetails {
-            title: domain::Title::parse(&title).map_err(|e| AppError::invalid("title", e))?,
-            occasion: occasion(&occasion_text)?,
-            event_date: parse_date(event_date.as_deref())?,
-            message: Message::parse_optional(message.as_deref().unwrap_or_default())
-                .map_err(|e| AppError::invalid("message", e))?,
-        })
-    }
-
-    pub async fn my_lists() -> Result<Vec<ListSummary>, AppError> {
+    answer(async move {
         let user = require_user()?;
         let lists = services()?.store.lists_of_owner(&user.id).await?;
         Ok(lists
@@ -264,25 +89,40 @@ mod server {
                 open: list.is_open(),
             })
             .collect())
-    }
+    })
+    .await
+}
 
-    pub async fn create_list(
-        title: String,
-        occasion: String,
-        event_date: Option<String>,
-        message: Option<String>,
-    ) -> Result<ListId, AppError> {
+/// Creates a list, then goes to it. Fields as the form names them; `event_date` is
+/// `YYYY-MM-DD` or empty.
+#[server(prefix = "/api", endpoint = "create_list")]
+pub async fn create_list(
+    title: String,
+    occasion: String,
+    event_date: Option<String>,
+    message: Option<String>,
+) -> Result<ListId, AppError> {
+    use crate::request::{answer, now, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let details = details(title, occasion, event_date, message)?;
+        let details = fields::details(title, occasion, event_date, message)?;
         let list = GiftList::new(ListId::generate(), user.id, details, now());
         services()?.store.create_list(&list).await?;
         leptos_axum::redirect(&crate::routes::list_editor(&list.id));
         Ok(list.id)
-    }
+    })
+    .await
+}
 
-    pub async fn owner_list(list_id_text: String) -> Result<OwnerListView, AppError> {
+/// One of the owner's lists, as the editor shows it.
+#[server(prefix = "/api", endpoint = "owner_list")]
+pub async fn owner_list(list_id: String) -> Result<OwnerListView, AppError> {
+    use crate::request::{answer, now, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         let services = services()?;
         let data = services.store.owner_list(&user.id, &id).await?;
         let visibility = data.list.owner_visibility(now().date());
@@ -304,35 +144,52 @@ mod server {
             ),
             visibility,
             gifts,
-            reservations: owner_reservations(visibility, &data.reservations),
+            reservations: domain::owner_reservations(visibility, &data.reservations),
             list: data.list,
         })
-    }
+    })
+    .await
+}
 
-    pub async fn update_list(
-        list_id_text: String,
-        title: String,
-        occasion: String,
-        event_date: Option<String>,
-        message: Option<String>,
-    ) -> Result<(), AppError> {
+/// Changes a list's title, occasion, date and message.
+#[server(prefix = "/api", endpoint = "update_list")]
+pub async fn update_list(
+    list_id: String,
+    title: String,
+    occasion: String,
+    event_date: Option<String>,
+    message: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ports::ListEdit;
+    use crate::request::{answer, now, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
-        let details = details(title, occasion, event_date, message)?;
+        let id = fields::list_id(&list_id)?;
+        let details = fields::details(title, occasion, event_date, message)?;
         services()?
             .store
             .edit_list(&user.id, &id, ListEdit::Details(details), now())
             .await?;
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn set_surprise(
-        list_id_text: String,
-        mode: String,
-        reveal_after: Option<String>,
-    ) -> Result<(), AppError> {
+/// Changes what the owner sees of reservations. `reveal_after` is a checkbox ("on" or absent).
+#[server(prefix = "/api", endpoint = "set_surprise")]
+pub async fn set_surprise(
+    list_id: String,
+    mode: String,
+    reveal_after: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ports::ListEdit;
+    use crate::request::{answer, now, require_user, services};
+    use domain::SurprisePolicy;
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         let policy = SurprisePolicy {
             mode: parse_mode(&mode)?,
             reveal_names_after_event: reveal_after.is_some_and(|v| !v.is_empty() && v != "false"),
@@ -342,21 +199,37 @@ mod server {
             .edit_list(&user.id, &id, ListEdit::Surprise(policy), now())
             .await?;
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn close_list(list_id_text: String) -> Result<(), AppError> {
+/// Closes a list: guests see it closed and can no longer reserve. Final.
+#[server(prefix = "/api", endpoint = "close_list")]
+pub async fn close_list(list_id: String) -> Result<(), AppError> {
+    use crate::ports::ListEdit;
+    use crate::request::{answer, now, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         services()?
             .store
             .edit_list(&user.id, &id, ListEdit::Close, now())
             .await?;
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn delete_list(list_id_text: String, confirm: String) -> Result<(), AppError> {
+/// Deletes a list with its gifts and reservations, once the owner typed `delete` to confirm;
+/// then goes to the dashboard.
+#[server(prefix = "/api", endpoint = "delete_list")]
+pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppError> {
+    use crate::request::{answer, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         if !confirm.trim().eq_ignore_ascii_case("delete") {
             return Err(AppError::invalid(
                 "confirm",
@@ -366,11 +239,21 @@ mod server {
         services()?.store.delete_list(&user.id, &id).await?;
         leptos_axum::redirect(crate::routes::DASHBOARD.path());
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn look_up_link(list_id_text: String, text: String) -> Result<LinkLookup, AppError> {
+/// Looks up a pasted link (or text with a link in it): the catalogue first, then the shop's
+/// page.
+#[server(prefix = "/api", endpoint = "look_up_link")]
+pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
+    use crate::ports::PageProduct;
+    use crate::request::{answer, require_user, services};
+    use domain::Price;
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         let Some(url) = HttpUrl::find_in(&text) else {
             return Err(AppError::invalid(
                 "link",
@@ -381,7 +264,7 @@ mod server {
         // The list must be the owner's, whatever the link.
         let list = services.store.get_list(&id).await?;
         if !list.is_some_and(|l| l.is_owned_by(&user.id)) {
-            return Err(crate::error::StoreError::NotFound.into());
+            return Err(AppError::NotFound);
         }
         let normalised = domain::normalise_product_url(&url);
         if let Some(product) = services.store.catalogue_product_by_url(&normalised).await? {
@@ -390,7 +273,7 @@ mod server {
                 product: product.product,
             });
         }
-        Ok(match services.pages.read(&url).await {
+        Ok(match services.shop_pages.read(&url).await {
             Ok(PageProduct {
                 title,
                 image_url,
@@ -409,57 +292,44 @@ mod server {
                 reason: err.to_string(),
             },
         })
-    }
+    })
+    .await
+}
 
-    /// The add-gift form's fields, as sent.
-    pub struct GiftForm {
-        pub title: String,
-        pub shop: Option<String>,
-        pub url: Option<String>,
-        pub image_url: Option<String>,
-        pub price: Option<String>,
-        pub currency: Option<String>,
-        pub wanted: String,
-        pub notes: Option<String>,
-        pub catalogue_id: Option<String>,
-    }
+/// Adds a gift with the details as the owner checked or typed them.
+#[server(prefix = "/api", endpoint = "add_gift")]
+pub async fn add_gift(
+    list_id: String,
+    title: String,
+    shop: Option<String>,
+    url: Option<String>,
+    image_url: Option<String>,
+    price: Option<String>,
+    currency: Option<String>,
+    wanted: String,
+    notes: Option<String>,
+    catalogue_id: Option<String>,
+) -> Result<GiftId, AppError> {
+    use crate::request::{answer, now, require_user, services};
+    use domain::{CatalogueProductId, Gift, GiftSource, ProductTitle, ShopName};
+    use fields::optional_text;
 
-    fn optional_url(field: &str, text: Option<String>) -> Result<Option<HttpUrl>, AppError> {
-        optional_text(text)
-            .map(|t| HttpUrl::parse(&t).map_err(|e| AppError::invalid(field, e)))
-            .transpose()
-    }
-
-    fn quantity(field: &str, text: &str) -> Result<Quantity, AppError> {
-        Quantity::parse(text).map_err(|e| AppError::invalid(field, e))
-    }
-
-    fn price(amount: Option<String>, currency: Option<String>) -> Result<Option<Price>, AppError> {
-        let Some(amount) = optional_text(amount) else {
-            return Ok(None);
-        };
-        let currency = optional_text(currency).unwrap_or_else(|| Currency::GBP.as_str().to_owned());
-        Price::parse(&amount, &currency)
-            .map(Some)
-            .map_err(|e| AppError::invalid("price", e))
-    }
-
-    pub async fn add_gift(list_id_text: String, form: GiftForm) -> Result<GiftId, AppError> {
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
+        let id = fields::list_id(&list_id)?;
         let product = ProductSnapshot {
-            title: ProductTitle::parse(&form.title).map_err(|e| AppError::invalid("title", e))?,
-            brand: optional_text(form.shop)
+            title: ProductTitle::parse(&title).map_err(|e| AppError::invalid("title", e))?,
+            brand: optional_text(shop)
                 .map(|s| ShopName::parse(&s).map_err(|e| AppError::invalid("shop", e)))
                 .transpose()?,
-            url: optional_url("url", form.url)?,
-            image_url: optional_url("image_url", form.image_url)?,
-            price: price(form.price, form.currency)?,
+            url: fields::optional_url("url", url)?,
+            image_url: fields::optional_url("image_url", image_url)?,
+            price: fields::price(price, currency)?,
         };
-        let wanted = quantity("wanted", &form.wanted)?;
-        let notes = Notes::parse_optional(form.notes.as_deref().unwrap_or_default())
+        let wanted = fields::quantity("wanted", &wanted)?;
+        let notes = Notes::parse_optional(notes.as_deref().unwrap_or_default())
             .map_err(|e| AppError::invalid("notes", e))?;
-        let source = match optional_text(form.catalogue_id) {
+        let source = match optional_text(catalogue_id) {
             Some(text) => {
                 GiftSource::Catalogue(CatalogueProductId::parse(&text).map_err(|_| {
                     AppError::invalid(
@@ -481,39 +351,149 @@ mod server {
         );
         services()?.store.add_gift(&user.id, &gift).await?;
         Ok(gift.id)
-    }
+    })
+    .await
+}
 
-    pub async fn update_gift(
-        list_id_text: String,
-        gift_id_text: String,
-        wanted: String,
-        notes: Option<String>,
-    ) -> Result<(), AppError> {
+/// Changes how many of a gift are wanted and its notes, in one edit.
+#[server(prefix = "/api", endpoint = "update_gift")]
+pub async fn update_gift(
+    list_id: String,
+    gift_id: String,
+    wanted: String,
+    notes: Option<String>,
+) -> Result<(), AppError> {
+    use crate::request::{answer, now, require_user, services};
+    use domain::GiftEdit;
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
-        let gift = gift_id(&gift_id_text)?;
-        let wanted = quantity("wanted", &wanted)?;
+        let id = fields::list_id(&list_id)?;
+        let gift = fields::gift_id(&gift_id)?;
+        let wanted = fields::quantity("wanted", &wanted)?;
         let notes = Notes::parse_optional(notes.as_deref().unwrap_or_default())
             .map_err(|e| AppError::invalid("notes", e))?;
+        // One edit, one conditional write: the quantity and the notes change together or not
+        // at all.
         let edit = GiftEdit { wanted, notes };
         services()?
             .store
             .edit_gift(&user.id, &id, &gift, edit, now())
             .await?;
         Ok(())
-    }
+    })
+    .await
+}
 
-    pub async fn remove_gift(list_id_text: String, gift_id_text: String) -> Result<(), AppError> {
+/// Removes a gift nobody has reserved or bought.
+#[server(prefix = "/api", endpoint = "remove_gift")]
+pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
+    use crate::request::{answer, require_user, services};
+
+    answer(async move {
         let user = require_user()?;
-        let id = list_id(&list_id_text)?;
-        let gift = gift_id(&gift_id_text)?;
+        let id = fields::list_id(&list_id)?;
+        let gift = fields::gift_id(&gift_id)?;
         services()?.store.remove_gift(&user.id, &id, &gift).await?;
         Ok(())
+    })
+    .await
+}
+
+/// The event date a form sent: `YYYY-MM-DD`, or nothing.
+#[cfg(any(feature = "ssr", test))]
+fn parse_date(text: Option<&str>) -> Result<Option<Date>, AppError> {
+    let text = text.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, &format).map(Some).map_err(|_| {
+        AppError::invalid(
+            "event_date",
+            "The date must be a real date, like 2026-06-21.",
+        )
+    })
+}
+
+/// The surprise setting a form sent.
+#[cfg(any(feature = "ssr", test))]
+fn parse_mode(text: &str) -> Result<domain::SurpriseMode, AppError> {
+    domain::SurpriseMode::parse(text.trim())
+        .map_err(|_| AppError::invalid("mode", "Please choose what you want to see."))
+}
+
+/// The owner's form fields, parsed into the domain's types (a field's error names the field).
+#[cfg(feature = "ssr")]
+mod fields {
+    use domain::{
+        Currency, GiftId, HttpUrl, ListDetails, ListId, Message, Occasion, Price, Quantity,
+    };
+
+    use super::parse_date;
+    use crate::error::AppError;
+
+    pub fn list_id(text: &str) -> Result<ListId, AppError> {
+        // An id that can't be one is the same as a list that isn't there.
+        ListId::parse(text.trim()).map_err(|_| AppError::NotFound)
+    }
+
+    pub fn gift_id(text: &str) -> Result<GiftId, AppError> {
+        GiftId::parse(text.trim()).map_err(|_| AppError::GiftNotFound)
+    }
+
+    fn occasion(text: &str) -> Result<Occasion, AppError> {
+        Occasion::parse(text.trim())
+            .map_err(|_| AppError::invalid("occasion", "Please choose an occasion."))
+    }
+
+    pub fn optional_text(text: Option<String>) -> Option<String> {
+        text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+    }
+
+    pub fn details(
+        title: String,
+        occasion_text: String,
+        event_date: Option<String>,
+        message: Option<String>,
+    ) -> Result<ListDetails, AppError> {
+        Ok(ListDetails {
+            title: domain::Title::parse(&title).map_err(|e| AppError::invalid("title", e))?,
+            occasion: occasion(&occasion_text)?,
+            event_date: parse_date(event_date.as_deref())?,
+            message: Message::parse_optional(message.as_deref().unwrap_or_default())
+                .map_err(|e| AppError::invalid("message", e))?,
+        })
+    }
+
+    pub fn optional_url(field: &str, text: Option<String>) -> Result<Option<HttpUrl>, AppError> {
+        optional_text(text)
+            .map(|t| HttpUrl::parse(&t).map_err(|e| AppError::invalid(field, e)))
+            .transpose()
+    }
+
+    pub fn quantity(field: &str, text: &str) -> Result<Quantity, AppError> {
+        Quantity::parse(text).map_err(|e| AppError::invalid(field, e))
+    }
+
+    pub fn price(
+        amount: Option<String>,
+        currency: Option<String>,
+    ) -> Result<Option<Price>, AppError> {
+        let Some(amount) = optional_text(amount) else {
+            return Ok(None);
+        };
+        let currency = optional_text(currency).unwrap_or_else(|| Currency::GBP.as_str().to_owned());
+        Price::parse(&amount, &currency)
+            .map(Some)
+            .map_err(|e| AppError::invalid("price", e))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use domain::SurpriseMode;
+
     use super::*;
 
     #[test]

@@ -9,15 +9,43 @@
 use domain::{
     CatalogueProduct, Email, Gift, GiftEdit, GiftId, GiftList, HttpUrl, ListDetails, ListId,
     PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken, ReserveRequest,
-    ShopName, SurprisePolicy, Title, UserId,
+    RuleError, ShopName, SurprisePolicy, Title, UserId,
 };
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use crate::error::StoreError;
+/// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`]
+/// (whose words depend on the action: see `AppError::reserving`); it never reaches the browser.
+///
+/// Nothing here carries internal details: the adapter logs those (once, with context) and
+/// returns the plain variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No such list, or the list is not the caller's: the two look the same, so that nobody
+    /// learns that a list they don't own exists.
+    #[error("We can't find that list.")]
+    NotFound,
+    /// No such gift on the list.
+    #[error("We can't find that gift on this list.")]
+    GiftNotFound,
+    /// No reservation has this link (it may have been replaced by a newer one).
+    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    ReservationNotFound,
+    /// A domain rule refused the change; its message says why.
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    /// Other requests kept changing the same gift or list, and the retries ran out.
+    #[error("Someone else changed this at the same moment. Please try again.")]
+    Conflict,
+    /// The database could not be reached or refused the request.
+    #[error("We can't reach our database just now. Please try again in a moment.")]
+    Unavailable,
+    /// Stored data could not be read.
+    #[error("Something went wrong reading this data. We have logged the problem.")]
+    Corrupt,
+}
 
 /// What the public list page shows: the list and its gifts (never reservations).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListPage {
     pub list: GiftList,
     /// Oldest first.
@@ -28,7 +56,7 @@ pub struct ListPage {
 ///
 /// What the owner may actually *see* of the reservations is decided by the caller with
 /// [`GiftList::owner_visibility`] and [`domain::owner_reservations`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerListData {
     pub list: GiftList,
     pub gifts: Vec<Gift>,
@@ -36,7 +64,7 @@ pub struct OwnerListData {
 }
 
 /// A reservation found by its token, with its gift and list when they still exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReservationDetails {
     pub reservation: Reservation,
     pub gift: Option<Gift>,
@@ -44,7 +72,7 @@ pub struct ReservationDetails {
 }
 
 /// An owner's change to a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListEdit {
     Details(ListDetails),
     Surprise(SurprisePolicy),
@@ -53,7 +81,7 @@ pub enum ListEdit {
 }
 
 /// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reserved {
     /// A new reservation.
     Created {
@@ -264,7 +292,7 @@ impl Mail {
 
 /// Why an email was not sent. The caller logs it and carries on: a lost email never undoes
 /// what the person did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {
     /// The mail service could not be reached or failed; trying again later may work.
     #[error("We couldn't send the email just now.")]
@@ -282,7 +310,7 @@ pub trait Mailer: Send + Sync + 'static {
 
 /// What a shop's page says about its product (Open Graph and JSON-LD `Product` data). Every
 /// field is optional: pages vary, and the owner checks the details before adding the gift.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageProduct {
     pub title: Option<ProductTitle>,
     pub image_url: Option<HttpUrl>,
@@ -293,7 +321,7 @@ pub struct PageProduct {
 
 /// Why a shop's page could not be read, in words for the owner (who can still type the
 /// details by hand).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// Not a public web address on the usual ports (a private network, a local machine, …).
     #[error("We can't look up that address. Please check the link, or type the details yourself.")]
@@ -319,7 +347,8 @@ pub trait PageReader: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Services {
     pub store: std::sync::Arc<dyn Store>,
-    pub pages: std::sync::Arc<dyn PageReader>,
+    /// Reads product details from shops' web pages (the link lookup).
+    pub shop_pages: std::sync::Arc<dyn PageReader>,
     pub mailer: std::sync::Arc<dyn Mailer>,
     pub directory: std::sync::Arc<dyn Directory>,
     pub limits: std::sync::Arc<dyn RateLimiter>,

@@ -59,13 +59,17 @@ pub fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-/// Answers the request with a server function's result: on an error, the response gets the
-/// error's status (401, 404, 422, …) instead of the framework's 500 for every error.
+/// Runs a server function's `work` and answers the request with its result: on an error, the
+/// response gets the error's status (401, 404, 422, …) instead of the framework's 500 for every
+/// error.
 ///
 /// A form posted without the page's script (a plain HTML form post) is sent back instead
 /// (303) to the page it came from, with the error in the query (`__path`, `__err`), where
 /// [`crate::forms`] shows it in place.
-pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+pub async fn answer<T>(
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let result = work.await;
     if let Err(err) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let back_to_form = plain_form_origin_page().and_then(|(page, function)| {

@@ -86,11 +86,6 @@ impl Gift {
         self.reserved.saturating_add(self.bought)
     }
 
-    /// Whether nothing is left to reserve.
-    pub fn is_fully_reserved(&self) -> bool {
-        self.remaining() == 0
-    }
-
     /// The product link in the form used to spot duplicates.
     pub fn normalised_url(&self) -> Option<String> {
         self.product.url.as_ref().map(normalise_product_url)
@@ -171,7 +166,6 @@ pub(crate) mod tests {
         assert_eq!((gift.reserved, gift.bought), (0, 0));
         assert_eq!(gift.remaining(), 3);
         assert_eq!(gift.committed(), 0);
-        assert!(!gift.is_fully_reserved());
         assert_eq!(
             gift.normalised_url().as_deref(),
             Some("https://example.com/monitor")
@@ -185,7 +179,6 @@ pub(crate) mod tests {
         gift.bought = 2;
         assert_eq!(gift.committed(), 3);
         assert_eq!(gift.remaining(), 0);
-        assert!(gift.is_fully_reserved());
         // Inconsistent stored counters never underflow or overflow.
         gift.reserved = u32::MAX;
         assert_eq!(gift.remaining(), 0);

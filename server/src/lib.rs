@@ -40,7 +40,7 @@ pub struct AppState {
     /// Email (SES).
     pub mailer: Arc<dyn app::ports::Mailer>,
     /// Reads product details from shops' pages.
-    pub pages: Arc<dyn app::ports::PageReader>,
+    pub shop_pages: Arc<dyn app::ports::PageReader>,
     /// Guests' rate limits.
     pub limits: Arc<dyn app::ports::RateLimiter>,
     /// The guests' signed cookie of reservation tokens.
@@ -103,7 +103,7 @@ impl AppState {
             config.mail.sender.clone(),
             config.site_url.clone(),
         ));
-        let pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
+        let shop_pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
         let cookies = Cookies::new(config.site_url.scheme() == "https");
         let remembered = Arc::new(http::cookies::Remembered::new(
             config.cookie_secret.expose_secret().as_bytes(),
@@ -117,7 +117,7 @@ impl AppState {
             auth,
             cognito,
             mailer,
-            pages,
+            shop_pages,
             limits: Arc::new(limits::MemoryLimiter::standard()),
             remembered,
         })
@@ -127,7 +127,7 @@ impl AppState {
     pub fn services(&self) -> app::ports::Services {
         app::ports::Services {
             store: self.store.clone(),
-            pages: self.pages.clone(),
+            shop_pages: self.shop_pages.clone(),
             mailer: self.mailer.clone(),
             directory: self.auth.clone(),
             limits: self.limits.clone(),

@@ -1,7 +1,7 @@
 //! One gift in the owner's list: what it is, the counts the surprise setting allows, and an
 //! edit sheet (how many, notes, remove) that works with or without the page's script.
 
-use domain::{OwnerVisibility, ReservationState};
+use domain::{OwnerReservationView, OwnerVisibility, ReservationState};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -29,7 +29,7 @@ pub fn GiftCard(
     gift: OwnerGift,
     visibility: OwnerVisibility,
     /// Names of who reserved or bought it (only when the owner may see names).
-    names: Vec<(String, u32, ReservationState)>,
+    names: Vec<OwnerReservationView>,
     open: bool,
     on_changed: Callback<()>,
 ) -> impl IntoView {
@@ -83,9 +83,9 @@ pub fn GiftCard(
                     {(!notes.is_empty()).then(|| view! { <p class="mt-1 whitespace-pre-line text-sm text-stone-700" data-testid="gift-notes">{notes.clone()}</p> })}
                     {(!names.is_empty()).then(|| view! {
                         <ul class="mt-2 text-sm text-stone-700" aria-label="Who reserved it">
-                            {names.iter().map(|(name, quantity, state)| {
-                                let what = if *state == ReservationState::Bought { "bought" } else { "reserved" };
-                                view! { <li>{format!("{name} {what} {quantity}")}</li> }
+                            {names.iter().map(|reservation| {
+                                let what = if reservation.state == ReservationState::Bought { "bought" } else { "reserved" };
+                                view! { <li>{format!("{} {what} {}", reservation.guest_name, reservation.quantity.get())}</li> }
                             }).collect_view()}
                         </ul>
                     })}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::ui::{INPUT, SECONDARY};
 
 /// The text a shared message carries.
-pub fn share_message(title: &str, url: &str) -> String {
+fn share_message(title: &str, url: &str) -> String {
     format!("Here is our gift list, \"{title}\": {url}")
 }
 

@@ -59,7 +59,7 @@ fn Editor(view: OwnerListView, refresh: Callback<()>) -> impl IntoView {
         reservations
             .iter()
             .filter(|r| r.gift_id == gift_id)
-            .map(|r| (r.guest_name.to_string(), r.quantity.get(), r.state))
+            .cloned()
             .collect::<Vec<_>>()
     };
     let seeing = match visibility {

@@ -13,7 +13,7 @@ use crate::owner::{owner_list, CloseList, DeleteList, SetSurprise, UpdateList};
 use crate::routes;
 
 /// What each surprise setting means, for guests and for the owner.
-pub fn surprise_words(mode: SurpriseMode) -> (&'static str, &'static str) {
+fn surprise_words(mode: SurpriseMode) -> (&'static str, &'static str) {
     match mode {
         SurpriseMode::Surprise => (
             "Keep it all a surprise",

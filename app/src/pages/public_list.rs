@@ -1,13 +1,15 @@
 //! `/lists/:id`: the list as guests see it: what is still wanted, and reserving without an
 //! account. The owner sees it the same way.
 
+use domain::ListId;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::account::Viewer;
 use crate::components::ui::{FieldError, SubmitButton, INPUT, LABEL, PRIMARY};
-use crate::error::{AppError, StoreError};
+use crate::error::AppError;
 use crate::forms::{form_error, ErrorMessage};
 use crate::guest::{public_list, PublicGift, PublicListView, Reserve, ReserveAnswer};
 
@@ -67,7 +69,7 @@ pub fn PublicListPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(view) => view! { <ListView view filter reserve /> }.into_any(),
-                    Err(AppError::Store(StoreError::NotFound)) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
                     Err(err) => view! {
                         <section class="mx-auto max-w-xl px-4 py-16 text-center">
                             <h1 class="text-2xl font-bold">"We can't show this list just now"</h1>
@@ -94,7 +96,7 @@ fn ListView(
             Some(Ok(ReserveAnswer::Increased { .. }))
         )
     };
-    let base = crate::routes::PUBLIC_LIST.fill(&[&view.id]);
+    let base = crate::routes::public_list(&view.id);
     let tab = move |which: Filter, label: &'static str, query: &'static str| {
         let href = format!("{base}{query}");
         view! {
@@ -110,7 +112,7 @@ fn ListView(
     let gifts = view.gifts.clone();
     let viewer = view.viewer.clone();
     let open = view.open;
-    let list_id = view.id.clone();
+    let list_id = view.id;
 
     view! {
         <Title text=view.title.clone() />
@@ -144,7 +146,7 @@ fn ListView(
                         view! { <li class="text-stone-700">"Nothing to show here."</li> }.into_any()
                     } else {
                         shown.into_iter().map(|gift| view! {
-                            <GuestGiftCard gift list_id=list_id.clone() open viewer=viewer.clone() reserve />
+                            <GuestGiftCard gift list_id open viewer=viewer.clone() reserve />
                         }).collect_view().into_any()
                     }
                 }}
@@ -156,9 +158,9 @@ fn ListView(
 #[component]
 fn GuestGiftCard(
     gift: PublicGift,
-    list_id: String,
+    list_id: ListId,
     open: bool,
-    viewer: Option<(String, String)>,
+    viewer: Option<Viewer>,
     reserve: ServerAction<Reserve>,
 ) -> impl IntoView {
     let gift_id = gift.id;
@@ -180,7 +182,10 @@ fn GuestGiftCard(
             .filter(|e| !matches!(e, AppError::Invalid { .. }))
     });
     let field = move |name: &str| format!("{name}-{gift_id}");
-    let (name, email) = viewer.clone().unwrap_or_default();
+    let (name, email) = viewer
+        .clone()
+        .map(|v| (v.name, v.email))
+        .unwrap_or_default();
     let fixed = viewer.is_some();
 
     view! {
@@ -211,7 +216,7 @@ fn GuestGiftCard(
                 <details class="mt-2 border-t border-stone-100 pt-2" data-testid="reserve" open=move || card_error.get().is_some()>
                     <summary class=format!("{PRIMARY} cursor-pointer list-none")>"Reserve"</summary>
                     <ActionForm action=reserve attr:class="mt-3 grid gap-3" attr:novalidate="true">
-                        <input type="hidden" name="list_id" value=list_id.clone() />
+                        <input type="hidden" name="list_id" value=list_id.to_string() />
                         <input type="hidden" name="gift_id" value=gift_id.to_string() />
                         // People never see this field; bots that fill in every field do.
                         <div class="hidden" aria-hidden="true">

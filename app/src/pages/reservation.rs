@@ -75,7 +75,7 @@ fn Details(
     let confirm_error = form_error(confirm.value(), ConfirmPurchase::PATH);
     let change_error = form_error(change.value(), ChangeReservation::PATH);
     let cancel_error = form_error(cancel.value(), CancelReservation::PATH);
-    let list_link = crate::routes::PUBLIC_LIST.fill(&[&view.list_id]);
+    let list_link = crate::routes::public_list(&view.list_id);
     let title = view.gift.as_ref().map(|g| g.title.to_string());
     let shop_url = view.gift.as_ref().and_then(|g| g.url.clone());
     let image = view.gift.as_ref().and_then(|g| g.image_url.clone());
@@ -104,7 +104,7 @@ fn Details(
             view.quantity
         ),
     };
-    let token = view.token.clone();
+    let token = view.token.to_string();
     let (t1, t2, t3) = (token.clone(), token.clone(), token);
 
     view! {

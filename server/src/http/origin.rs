@@ -61,9 +61,9 @@ pub async fn same_origin_only(
         .strip_prefix(app::routes::SERVER_FUNCTIONS)
         .is_some_and(|rest| rest.starts_with('/'));
     if server_function {
-        let body = app::error::AppError::CrossSite.ser();
+        let refused = app::error::AppError::CrossSite;
         (
-            StatusCode::FORBIDDEN,
+            StatusCode::from_u16(refused.status()).unwrap_or(StatusCode::FORBIDDEN),
             [
                 (
                     header::CONTENT_TYPE,
@@ -76,7 +76,7 @@ pub async fn same_origin_only(
                     }),
                 ),
             ],
-            body,
+            refused.ser(),
         )
             .into_response()
     } else {

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::common::site::{self, error_of, form, get, json, post_with, Reply};
-use app::error::{AppError, StoreError};
+use app::error::AppError;
 use app::guest::{PublicListView, ReservationView, ReserveAnswer};
 use app::{account, guest, owner};
 use axum::http::{header, StatusCode};
@@ -255,9 +255,9 @@ async fn unknown_lists_gifts_and_tokens_and_another_lists_gift() {
     let (_, other_list, _) = list_with_gift(&state, "1").await;
     let reply = reserve(&state, &other_list, &gift, "Gus", "gus@example.com", "1").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
-    assert_eq!(error_of(&reply), AppError::Store(StoreError::GiftNotFound));
+    assert_eq!(error_of(&reply), AppError::GiftNotFound);
     let reply = reserve(&state, "nope", &gift, "Gus", "gus@example.com", "1").await;
-    assert_eq!(error_of(&reply), AppError::Store(StoreError::NotFound));
+    assert_eq!(error_of(&reply), AppError::NotFound);
     let page = get(&state, "/lists/AAAAAAAAAAAAAAAAAAAAAA", "").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("We can't find that page"));
@@ -271,10 +271,7 @@ async fn unknown_lists_gifts_and_tokens_and_another_lists_gift() {
         )
         .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{token}");
-        assert_eq!(
-            error_of(&reply),
-            AppError::Store(StoreError::ReservationNotFound)
-        );
+        assert_eq!(error_of(&reply), AppError::ReservationNotFound);
         let cancel = post(
             &state,
             guest::CancelReservation::PATH,
@@ -366,7 +363,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(matches!(
         error_of(&again),
-        AppError::Store(StoreError::Rule(RuleError::ReservationNotActive { .. }))
+        AppError::Rule(RuleError::ReservationNotActive { .. })
     ));
 
     // Another guest now sees 2 left, and cancelling gives back what they held.
@@ -462,10 +459,7 @@ async fn a_closed_list_takes_no_reservations() {
     .await;
     let reply = reserve(&state, &list, &gift, "Dee", &unique_email("dee"), "1").await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert_eq!(
-        error_of(&reply),
-        AppError::Store(StoreError::Rule(RuleError::ListClosed))
-    );
+    assert_eq!(error_of(&reply), AppError::Rule(RuleError::ListClosed));
     let change = post(
         &state,
         guest::ChangeReservation::PATH,

@@ -4,7 +4,7 @@
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
 use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
-use app::error::{AppError, StoreError};
+use app::error::AppError;
 use app::owner;
 use app::owner::{LinkLookup, OwnerListView};
 use axum::http::{header, StatusCode};
@@ -202,7 +202,7 @@ async fn another_owners_list_is_not_found_for_every_action() {
     let gift: String =
         json(&add(&state, &ann, &list, "Cot", "https://shop.example/cot", "1").await);
 
-    let not_found = AppError::Store(StoreError::NotFound);
+    let not_found = AppError::NotFound;
     let attempts = [
         (owner::OwnerList::PATH, form(&[("list_id", &list)])),
         (
@@ -310,10 +310,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert!(
-        matches!(
-            error_of(&reply),
-            AppError::Store(StoreError::Rule(RuleError::DuplicateGift))
-        ),
+        matches!(error_of(&reply), AppError::Rule(RuleError::DuplicateGift)),
         "{}",
         reply.body
     );
@@ -463,10 +460,7 @@ async fn a_closed_list_takes_no_new_gifts_and_deleting_needs_the_word() {
     .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(
-        matches!(
-            error_of(&reply),
-            AppError::Store(StoreError::Rule(RuleError::ListClosed))
-        ),
+        matches!(error_of(&reply), AppError::Rule(RuleError::ListClosed)),
         "{}",
         reply.body
     );
