@@ -13,8 +13,9 @@ use domain::{
 };
 use time::OffsetDateTime;
 
-/// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`]
-/// (whose words depend on the action: see `AppError::reserving`); it never reaches the browser.
+/// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`],
+/// which has the words for people (they depend on the action: see `AppError::reserving`); this
+/// one never reaches the browser, and its messages are for logs.
 ///
 /// Nothing here carries internal details: the adapter logs those (once, with context) and
 /// returns the plain variant.
@@ -22,25 +23,25 @@ use time::OffsetDateTime;
 pub enum StoreError {
     /// No such list, or the list is not the caller's: the two look the same, so that nobody
     /// learns that a list they don't own exists.
-    #[error("We can't find that list.")]
+    #[error("list not found")]
     NotFound,
     /// No such gift on the list.
-    #[error("We can't find that gift on this list.")]
+    #[error("gift not found")]
     GiftNotFound,
     /// No reservation has this link (it may have been replaced by a newer one).
-    #[error("We can't find that reservation. If you reserved again, please use the newest link we emailed you.")]
+    #[error("reservation not found")]
     ReservationNotFound,
     /// A domain rule refused the change; its message says why.
-    #[error("{0}")]
+    #[error("refused by a rule: {0}")]
     Rule(#[from] RuleError),
     /// Other requests kept changing the same gift or list, and the retries ran out.
-    #[error("Someone else changed this at the same moment. Please try again.")]
+    #[error("lost every race")]
     Conflict,
     /// The database could not be reached or refused the request.
-    #[error("We can't reach our database just now. Please try again in a moment.")]
+    #[error("storage unavailable")]
     Unavailable,
     /// Stored data could not be read.
-    #[error("Something went wrong reading this data. We have logged the problem.")]
+    #[error("stored data cannot be decoded")]
     Corrupt,
 }
 
