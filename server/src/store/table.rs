@@ -33,6 +33,18 @@ pub const BATCH_SIZE: usize = 25;
 /// Rounds of resending a batch's unprocessed items before giving up.
 const BATCH_ROUNDS: u32 = 8;
 
+/// Sets an [`Expr`]'s condition and placeholders on any request builder (every DynamoDB write
+/// builder has the same three setters).
+macro_rules! with_expr {
+    ($builder:expr, $expr:expr) => {{
+        let (condition, names, values) = $expr.parts();
+        $builder
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+    }};
+}
+
 /// A condition expression with its placeholders (and the values an update uses).
 #[derive(Debug, Default, Clone)]
 pub struct Expr {
@@ -316,41 +328,34 @@ impl Table {
     // ---- Transactions ----
 
     pub fn put(&self, item: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let put = Put::builder()
-            .table_name(&self.name)
-            .set_item(Some(item))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(|e| self.fail("build put", &e))?;
+        let put = with_expr!(
+            Put::builder().table_name(&self.name).set_item(Some(item)),
+            expr
+        )
+        .build()
+        .map_err(|e| self.fail("build put", &e))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     pub fn delete(&self, key: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let delete = Delete::builder()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(|e| self.fail("build delete", &e))?;
+        let delete = with_expr!(
+            Delete::builder().table_name(&self.name).set_key(Some(key)),
+            expr
+        )
+        .build()
+        .map_err(|e| self.fail("build delete", &e))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     pub fn check(&self, key: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let check = ConditionCheck::builder()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(|e| self.fail("build condition check", &e))?;
+        let check = with_expr!(
+            ConditionCheck::builder()
+                .table_name(&self.name)
+                .set_key(Some(key)),
+            expr
+        )
+        .build()
+        .map_err(|e| self.fail("build condition check", &e))?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -360,16 +365,15 @@ impl Table {
         update: &str,
         expr: Expr,
     ) -> Result<TransactWriteItem, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let update = Update::builder()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .update_expression(update)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(|e| self.fail("build update", &e))?;
+        let update = with_expr!(
+            Update::builder()
+                .table_name(&self.name)
+                .set_key(Some(key))
+                .update_expression(update),
+            expr
+        )
+        .build()
+        .map_err(|e| self.fail("build update", &e))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -450,17 +454,15 @@ impl Table {
         item: Item,
         expr: Expr,
     ) -> Result<Written, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.name)
-            .set_item(Some(item))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await;
+        let result = with_expr!(
+            self.client
+                .put_item()
+                .table_name(&self.name)
+                .set_item(Some(item)),
+            expr
+        )
+        .send()
+        .await;
         self.written(op, result)
     }
 
@@ -472,18 +474,16 @@ impl Table {
         update: &str,
         expr: Expr,
     ) -> Result<Written, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .update_expression(update)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await;
+        let result = with_expr!(
+            self.client
+                .update_item()
+                .table_name(&self.name)
+                .set_key(Some(key))
+                .update_expression(update),
+            expr
+        )
+        .send()
+        .await;
         self.written(op, result)
     }
 
@@ -494,17 +494,15 @@ impl Table {
         key: Item,
         expr: Expr,
     ) -> Result<Written, StoreError> {
-        let (condition, names, values) = expr.parts();
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await;
+        let result = with_expr!(
+            self.client
+                .delete_item()
+                .table_name(&self.name)
+                .set_key(Some(key)),
+            expr
+        )
+        .send()
+        .await;
         self.written(op, result)
     }
 
