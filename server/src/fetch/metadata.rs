@@ -288,7 +288,12 @@ fn price(amount: &str, currency: &str) -> Option<Price> {
     }
     // Zeros past the pennies ("89.990").
     if let Some((whole, fraction)) = amount.split_once('.') {
-        if fraction.len() > 2 && fraction[2..].bytes().all(|b| b == b'0') {
+        // Only digits: anything else between the first and the last digit ("1.€00") is not a
+        // price, and must not be sliced as if every character were one byte.
+        if fraction.len() > 2
+            && fraction.bytes().all(|b| b.is_ascii_digit())
+            && fraction[2..].bytes().all(|b| b == b'0')
+        {
             amount = format!("{whole}.{}", &fraction[..2]);
         }
     }
@@ -428,6 +433,47 @@ fn entity(name: &str) -> Option<char> {
 mod tests {
     use super::*;
     use domain::Currency;
+    use proptest::prelude::*;
+
+    fn shop() -> Url {
+        Url::parse("https://shop.example/p/1").unwrap()
+    }
+
+    #[test]
+    fn a_price_with_other_characters_in_its_fraction_is_no_price() {
+        // Slicing "€00" two bytes in would split the euro sign.
+        assert_eq!(price("1.€00", "GBP"), None);
+        assert_eq!(price("1.0€0", "GBP"), None);
+        assert_eq!(price("89.990", "GBP").map(|p| p.minor_units()), Some(8999));
+    }
+
+    proptest! {
+        #[test]
+        fn any_amount_text_is_read_without_panicking(amount in "\\PC{0,24}", currency in "[A-Za-z€£$]{0,4}") {
+            let _ = price(&amount, &currency);
+        }
+
+        #[test]
+        fn any_text_is_read_as_a_page_without_panicking(html in "\\PC{0,400}") {
+            let _ = read_product(&html, &shop());
+        }
+
+        #[test]
+        fn any_values_in_a_product_page_are_read_without_panicking(value in "\\PC{0,60}", n in any::<f64>()) {
+            let html = format!(
+                r#"<html><head><title>{value}</title>
+                <meta property="og:title" content="{value}">
+                <meta property="og:image" content="{value}">
+                <meta property="product:price:amount" content="{value}">
+                <meta property="product:price:currency" content="{value}">
+                <script type="application/ld+json">{{"@type":"Product","name":"{value}",
+                "image":"{value}","brand":{{"name":"{value}"}},
+                "offers":[{{"price":{n},"priceCurrency":"GBP"}},{{"price":"{value}","priceCurrency":"{value}"}}]}}</script>
+                </head><body>&{value};&#{value};</body></html>"#
+            );
+            let _ = read_product(&html, &shop());
+        }
+    }
 
     const OG_ONLY: &str = include_str!("../../tests/fixtures/pages/og-only.html");
     const JSON_LD_GRAPH: &str = include_str!("../../tests/fixtures/pages/json-ld-graph.html");
