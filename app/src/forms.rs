@@ -16,6 +16,11 @@ use crate::error::AppError;
 /// `page` (a path with its query) with `err` from the server function at `function` added to
 /// its query, replacing an earlier one.
 pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
+    // Only a same-site path: `//host/…` (from a page whose path starts with two slashes) would
+    // send the browser to another site.
+    let page = crate::routes::ReturnTo::parse(page)
+        .map(|page| page.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
     let base = format!("http://site.invalid{page}");
     let mut cleaned = base.clone();
     ServerFnUrlError::<AppError>::strip_error_info(&mut cleaned);
@@ -85,6 +90,19 @@ pub fn ErrorMessage(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_way_back_is_always_a_path_on_this_site() {
+        let err = AppError::invalid("title", "The title must not be empty.");
+        for page in [
+            "//evil.example/lists/new",
+            "/\\evil.example/x",
+            "https://evil.example/",
+        ] {
+            let url = with_error(page, "/api/create_list", &err);
+            assert!(url.starts_with("/?__path="), "{page} -> {url}");
+        }
+    }
 
     #[test]
     fn an_error_round_trips_through_the_forms_page_url() {

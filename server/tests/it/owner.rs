@@ -583,6 +583,35 @@ async fn plain_form_posts_come_back_to_their_page_with_the_error() {
         page.body
     );
 
+    // A page whose path starts with two slashes never sends the browser off the site.
+    for referer in [
+        "http://localhost:3000//evil.example/lists/new",
+        "http://localhost:3000/\\evil.example/lists/new",
+    ] {
+        let off = post_with(
+            &state,
+            owner::CreateList::PATH,
+            &ann,
+            &form(&[("title", ""), ("occasion", "birthday")]),
+            &[
+                (header::ORIGIN, "http://localhost:3000"),
+                (header::ACCEPT, "text/html"),
+                (header::REFERER, referer),
+            ],
+        )
+        .await;
+        // Sent back to a page of this site, or answered in place: never to another host.
+        if let Some(location) = off.headers.get(header::LOCATION) {
+            let location = location.to_str().unwrap();
+            assert!(
+                location.starts_with('/') && !location.starts_with("//"),
+                "{referer} -> {location}"
+            );
+        } else {
+            assert_eq!(off.status, StatusCode::UNPROCESSABLE_ENTITY, "{referer}");
+        }
+    }
+
     let good = post_with(
         &state,
         owner::CreateList::PATH,
