@@ -2,8 +2,9 @@
 //!
 //! Every type here is made by the same macro and follows the same rules: surrounding
 //! whitespace is trimmed, blank text is refused, the length is counted in characters
-//! (not bytes) and control characters are refused. Multi-line types keep line breaks
-//! (normalised to `\n`).
+//! (not bytes) and control characters are refused, and so are the bidirectional embedding,
+//! override and isolate characters (which could make a name or title read differently from what
+//! it is, around the site's own words). Multi-line types keep line breaks (normalised to `\n`).
 
 use std::fmt;
 
@@ -26,7 +27,8 @@ pub enum TextProblem {
     Empty,
     /// The text has more than `max` characters.
     TooLong { max: usize },
-    /// The text has tabs, control characters or (in a single-line field) line breaks.
+    /// The text has tabs, control characters, bidirectional overrides or (in a single-line
+    /// field) line breaks.
     InvalidCharacters,
 }
 
@@ -58,11 +60,18 @@ fn clean(raw: &str, field: &'static str, max: usize, multiline: bool) -> Result<
     if text.chars().count() > max {
         return Err(error(TextProblem::TooLong { max }));
     }
-    let allowed = |c: char| !c.is_control() || (multiline && c == '\n');
+    let allowed = |c: char| (!c.is_control() || (multiline && c == '\n')) && !is_bidi_control(c);
     if !text.chars().all(allowed) {
         return Err(error(TextProblem::InvalidCharacters));
     }
     Ok(text.to_owned())
+}
+
+/// The bidirectional embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to
+/// U+2069): they reorder the text around them. The plain direction marks (U+200E, U+200F) stay
+/// allowed: names in right-to-left scripts use them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 macro_rules! bounded_text {
@@ -210,13 +219,31 @@ mod tests {
 
     #[test]
     fn single_line_refuses_line_breaks_and_controls() {
-        for s in ["a\nb", "a\tb", "a\u{0}b", "a\rb", "a\u{7f}b"] {
+        for s in [
+            "a\nb",
+            "a\tb",
+            "a\u{0}b",
+            "a\rb",
+            "a\u{7f}b",
+            "a\u{202E}b",
+            "a\u{2066}b",
+            "\u{202A}a",
+        ] {
             let err = Title::parse(s).unwrap_err();
             assert_eq!(err.problem, TextProblem::InvalidCharacters, "{s:?}");
         }
         assert_eq!(
             PersonName::parse("a\tb").unwrap_err().to_string(),
             "The name must not contain tabs or other control characters."
+        );
+    }
+
+    #[test]
+    fn right_to_left_names_keep_their_direction_marks() {
+        assert!(PersonName::parse("\u{200F}שרה").is_ok());
+        assert_eq!(
+            Notes::parse("fine\n\u{202E}txt.exe").unwrap_err().problem,
+            TextProblem::InvalidCharacters
         );
     }
 
