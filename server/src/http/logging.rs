@@ -31,6 +31,28 @@ pub fn redact_path(path: &str) -> String {
     out
 }
 
+/// Whether a client's `X-Request-Id` may be kept: 1 to 64 letters, digits, `.`, `_` or `-`.
+/// Anything else could forge or swell log lines.
+pub fn is_safe_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Drops a client's `X-Request-Id` that is not in a safe format, so that the request-id layer
+/// makes a new one.
+pub async fn drop_unsafe_request_id(mut request: Request, next: Next) -> Response {
+    let unsafe_id = request
+        .headers()
+        .get("x-request-id")
+        .is_some_and(|id| !is_safe_request_id(id.as_bytes()));
+    if unsafe_id {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
+}
+
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(logging::drop_unsafe_request_id))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(axum::middleware::from_fn_with_state(
                     client::AddressSource::of(&state.config),

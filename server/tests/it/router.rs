@@ -62,6 +62,35 @@ async fn home_page_is_rendered_on_the_server() {
 }
 
 #[tokio::test]
+async fn a_request_id_is_kept_only_in_a_safe_format() {
+    let state = state(&unique_table()).await;
+    let id_of = |sent: &str| {
+        let request = Request::get("/healthz")
+            .header("x-request-id", sent)
+            .body(Body::empty())
+            .unwrap();
+        let router = http::router(state.clone());
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(id_of("req-42").await, "req-42");
+    for unsafe_id in [
+        "x".repeat(200),
+        "a b \" c".to_owned(),
+        "level=error msg=forged".to_owned(),
+    ] {
+        let given = id_of(&unsafe_id).await;
+        assert_ne!(given, unsafe_id);
+        assert!(given.len() <= 64 && !given.contains(' '), "{given}");
+    }
+}
+
+#[tokio::test]
 async fn unknown_paths_get_the_404_page() {
     let state = state(&unique_table()).await;
     let (status, _, body) = get(&state, "/no/such/page").await;
