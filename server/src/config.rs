@@ -179,9 +179,11 @@ impl Config {
             vars,
         };
 
-        let issuer = source.url("cognito_issuer")?;
+        // The keys that sign ID tokens, and the issuer they are checked against, are trusted
+        // only over https when deployed.
+        let issuer = source.secure_url("cognito_issuer")?;
         let jwks_url = match source.optional("cognito_jwks_url") {
-            Some(_) => source.url("cognito_jwks_url")?,
+            Some(_) => source.secure_url("cognito_jwks_url")?,
             None => issuer
                 .join(&format!(
                     "{}/.well-known/jwks.json",
@@ -316,6 +318,15 @@ impl Source<'_> {
         let url = Url::parse(&raw).map_err(|e| self.invalid(key, format!("`{raw}`: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(self.invalid(key, format!("`{raw}` is not an http(s) URL")));
+        }
+        Ok(url)
+    }
+
+    /// A URL that must use https when deployed.
+    fn secure_url(&self, key: &'static str) -> Result<Url, ConfigError> {
+        let url = self.url(key)?;
+        if self.environment.is_deployed() && url.scheme() != "https" {
+            return Err(self.invalid(key, "must use https outside local and test"));
         }
         Ok(url)
     }
@@ -668,6 +679,18 @@ log_format = "json"
         let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
         assert!(err.to_string().contains("https"), "{err}");
         vars.insert("EWELISTS_SITE_URL".into(), "https://ewelists.com".into());
+        // The ID-token keys too.
+        vars.insert(
+            "EWELISTS_COGNITO_JWKS_URL".into(),
+            "http://keys.example.com/jwks.json".into(),
+        );
+        let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+        assert!(
+            err.to_string().contains("EWELISTS_COGNITO_JWKS_URL")
+                && err.to_string().contains("https"),
+            "{err}"
+        );
+        vars.remove("EWELISTS_COGNITO_JWKS_URL");
         let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
         assert_eq!(config.log_format, LogFormat::Json);
         assert!(!config.auto_migrate);
