@@ -388,13 +388,16 @@ pub async fn update_gift(
 /// Removes a gift nobody has reserved or bought.
 #[server(prefix = "/api", endpoint = "remove_gift")]
 pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
-    use crate::request::{answer, require_user, services};
+    use crate::request::{answer, now, require_user, services};
 
     answer(async move {
         let user = require_user()?;
         let id = fields::list_id(&list_id)?;
         let gift = fields::gift_id(&gift_id)?;
-        services()?.store.remove_gift(&user.id, &id, &gift).await?;
+        services()?
+            .store
+            .remove_gift(&user.id, &id, &gift, now())
+            .await?;
         Ok(())
     })
     .await

@@ -176,12 +176,13 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Gift, StoreError>;
 
-    /// Removes a gift nobody has reserved or bought.
+    /// Removes a gift nobody has reserved or bought ([`domain::rules::remove_gift`]).
     async fn remove_gift(
         &self,
         owner: &UserId,
         list_id: &ListId,
         gift_id: &GiftId,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
     /// Reserves some of a gift for a guest ([`domain::rules::reserve`]).

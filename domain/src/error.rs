@@ -31,6 +31,13 @@ pub enum RuleError {
          or bought ({bought}) some of it."
     )]
     GiftHasReservations { reserved: u32, bought: u32 },
+    /// Guests hold some of the gift, said without how many: what an owner in surprise mode is
+    /// told instead of [`RuleError::BelowCommitted`] or [`RuleError::GiftHasReservations`].
+    #[error(
+        "This gift can't be removed or reduced now: guests have already reserved or bought \
+         some of it."
+    )]
+    HeldByGuests,
     #[error("This link is already on the list.")]
     DuplicateGift,
     #[error("This gift is already on the list.")]

@@ -12,7 +12,7 @@ use crate::email::Email;
 use crate::error::RuleError;
 use crate::gift::Gift;
 use crate::ids::{ReservationKey, ReservationToken, UserId};
-use crate::list::GiftList;
+use crate::list::{GiftList, OwnerVisibility};
 use crate::quantity::Quantity;
 use crate::reservation::{Reservation, ReservationState};
 use crate::text::{Notes, PersonName};
@@ -225,9 +225,32 @@ pub fn edit_gift(
         return Ok(gift.clone());
     }
     let mut edited = gift.clone();
-    edited.set_wanted(edit.wanted, now)?;
+    edited
+        .set_wanted(edit.wanted, now)
+        .map_err(|e| as_seen_by_owner(list, now, e))?;
     edited.set_notes(edit.notes.clone(), now);
     Ok(edited)
+}
+
+/// Checks that the owner may remove `gift` from `list`: no guest has reserved or bought any.
+pub fn remove_gift(list: &GiftList, gift: &Gift, now: OffsetDateTime) -> Result<(), RuleError> {
+    if gift.list_id != list.id {
+        return Err(RuleError::GiftNotOnList);
+    }
+    gift.check_removable()
+        .map_err(|e| as_seen_by_owner(list, now, e))
+}
+
+/// A refusal as the list's owner may read it: when the owner sees nothing of reservations
+/// (surprise mode), a refusal because guests hold the gift says so without counts.
+fn as_seen_by_owner(list: &GiftList, now: OffsetDateTime, err: RuleError) -> RuleError {
+    let hidden = list.owner_visibility(now.date()) == OwnerVisibility::Nothing;
+    match err {
+        RuleError::BelowCommitted { .. } | RuleError::GiftHasReservations { .. } if hidden => {
+            RuleError::HeldByGuests
+        }
+        other => other,
+    }
 }
 
 /// Checks that `gift` may be added to `list`, given the gifts it already has.
@@ -475,6 +498,42 @@ mod tests {
             edit_gift(&other, &gift, &edit, later),
             Err(RuleError::GiftNotOnList)
         );
+    }
+
+    #[test]
+    fn in_surprise_mode_the_owner_is_refused_without_counts() {
+        let (mut list, mut gift) = setup(5);
+        gift.reserved = 2;
+        gift.bought = 1;
+        let fewer = GiftEdit {
+            wanted: q(1),
+            notes: None,
+        };
+        // Counts mode (the default): the owner may know how many.
+        assert_eq!(
+            edit_gift(&list, &gift, &fewer, NOW),
+            Err(RuleError::BelowCommitted { committed: 3 })
+        );
+        assert_eq!(
+            remove_gift(&list, &gift, NOW),
+            Err(RuleError::GiftHasReservations {
+                reserved: 2,
+                bought: 1
+            })
+        );
+        list.surprise.mode = crate::list::SurpriseMode::Surprise;
+        assert_eq!(
+            edit_gift(&list, &gift, &fewer, NOW),
+            Err(RuleError::HeldByGuests)
+        );
+        assert_eq!(remove_gift(&list, &gift, NOW), Err(RuleError::HeldByGuests));
+        assert!(!RuleError::HeldByGuests
+            .to_string()
+            .chars()
+            .any(|c| c.is_ascii_digit()));
+        gift.reserved = 0;
+        gift.bought = 0;
+        assert_eq!(remove_gift(&list, &gift, NOW), Ok(()));
     }
 
     #[test]

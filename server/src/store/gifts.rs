@@ -107,12 +107,13 @@ pub async fn remove(
     owner: &UserId,
     list_id: &ListId,
     gift_id: &GiftId,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     const OP: &str = "remove_gift";
     table
         .retry(OP, move || async move {
             let (meta, gift) = load_owned(table, OP, owner, list_id, gift_id).await?;
-            gift.value.check_removable()?;
+            rules::remove_gift(&meta.list, &gift.value, now)?;
             let writes = vec![
                 table.update(
                     keys::list(list_id),

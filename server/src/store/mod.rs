@@ -139,8 +139,9 @@ impl Store for DynamoStore {
         owner: &UserId,
         list_id: &ListId,
         gift_id: &GiftId,
+        now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        gifts::remove(&self.table, owner, list_id, gift_id).await
+        gifts::remove(&self.table, owner, list_id, gift_id, now).await
     }
 
     async fn reserve(

@@ -400,6 +400,36 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
     let shown: OwnerListView = json(&hidden);
     assert_eq!(shown.gifts[0].counts.reserved, None);
     assert!(!hidden.body.contains("Gus"));
+    // Nor in a refusal: reducing or removing a held gift is refused without saying how many.
+    for (path, fields) in [
+        (
+            owner::UpdateGift::PATH,
+            vec![
+                ("list_id", list.as_str()),
+                ("gift_id", gift.as_str()),
+                ("wanted", "1"),
+                ("notes", ""),
+            ],
+        ),
+        (
+            owner::RemoveGift::PATH,
+            vec![("list_id", list.as_str()), ("gift_id", gift.as_str())],
+        ),
+    ] {
+        let refused = post_from_site(&state, path, &ann, &form(&fields)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        let words = error_of(&refused).to_string();
+        assert!(
+            matches!(error_of(&refused), AppError::Rule(RuleError::HeldByGuests)),
+            "{words}"
+        );
+        assert!(!words.chars().any(|c| c.is_ascii_digit()), "{words}");
+        assert!(
+            !refused.body.chars().any(|c| c.is_ascii_digit()),
+            "{}",
+            refused.body
+        );
+    }
     // Names: the guest's name, never the email.
     post_from_site(
         &state,

@@ -200,7 +200,7 @@ async fn other_users_get_not_found_and_change_nothing() {
         s.edit_gift(&stranger, &list.id, &gifts[0], edit(9, None), t)
             .await
             .map(drop),
-        s.remove_gift(&stranger, &list.id, &gifts[0]).await,
+        s.remove_gift(&stranger, &list.id, &gifts[0], t).await,
     ];
     for (i, result) in results.into_iter().enumerate() {
         assert_eq!(result, Err(StoreError::NotFound), "action {i}");
@@ -692,7 +692,9 @@ async fn remove_gift_is_refused_while_reserved_and_writes_nothing() {
 
     let before = f.raw_partition(&list.id).await;
     assert_eq!(
-        f.store.remove_gift(&owner, &list.id, &gifts[0]).await,
+        f.store
+            .remove_gift(&owner, &list.id, &gifts[0], now())
+            .await,
         Err(StoreError::Rule(RuleError::GiftHasReservations {
             reserved: 2,
             bought: 0
@@ -701,17 +703,19 @@ async fn remove_gift_is_refused_while_reserved_and_writes_nothing() {
     assert_eq!(f.raw_partition(&list.id).await, before);
 
     f.store
-        .remove_gift(&owner, &list.id, &gifts[1])
+        .remove_gift(&owner, &list.id, &gifts[1], now())
         .await
         .unwrap();
     assert_eq!(
-        f.store.remove_gift(&owner, &list.id, &gifts[1]).await,
+        f.store
+            .remove_gift(&owner, &list.id, &gifts[1], now())
+            .await,
         Err(StoreError::GiftNotFound)
     );
     // Once cancelled, the reserved gift can go too.
     f.store.cancel_reservation(&token, now()).await.unwrap();
     f.store
-        .remove_gift(&owner, &list.id, &gifts[0])
+        .remove_gift(&owner, &list.id, &gifts[0], now())
         .await
         .unwrap();
     let left = f.raw_partition(&list.id).await;
