@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::codec::{attr, number, Versioned};
 use super::items::{decode_gift, gift_item, StoredList};
 use super::keys;
-use super::lists::{self, load_meta, load_partition, owned, owned_by, Scope};
+use super::lists::{load_meta, load_partition, owned, owned_by, Scope};
 use super::table::{Expr, Round, Table};
 
 pub async fn load(
@@ -119,7 +119,7 @@ pub async fn remove(
                     keys::list(list_id),
                     "SET #gc = #gc - :one, #v = #v + :one",
                     Expr::version(meta.version)
-                        .and(lists::owned_by(owner))
+                        .and(owned_by(owner))
                         .name("#gc", attr::GIFT_COUNT)
                         .value(":one", number(1)),
                 )?,

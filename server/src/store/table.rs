@@ -174,14 +174,6 @@ impl Table {
         }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Rounds that lost a race (each was retried, or ended in `Conflict`).
     pub fn lost_races(&self) -> u64 {
         self.lost_races.load(Ordering::Relaxed)
