@@ -62,11 +62,12 @@ pub struct ReservationView {
 /// What reserving did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReserveAnswer {
-    /// A new reservation: its page (also where the browser is sent).
-    Created { manage_path: String, emailed: bool },
+    /// A new reservation: its page (also where the browser is sent). Its link is on its way
+    /// to the guest's mailbox.
+    Created { manage_path: String },
     /// This email already held a reservation of the gift: it grew, and its new private link
-    /// went to that mailbox only.
-    Increased { emailed: bool },
+    /// is on its way to that mailbox only.
+    Increased,
 }
 
 #[server(prefix = "/api", endpoint = "public_list")]
@@ -140,13 +141,12 @@ pub async fn reserve(
     quantity: String,
     website: Option<String>,
 ) -> Result<ReserveAnswer, AppError> {
-    use crate::ports::{GuestAction, Mail, Reserved};
+    use crate::ports::{GuestAction, GuestNews, Mail, Reserved};
     use crate::request::{answer, client_address, now, services, signed_in_user};
     use domain::{Email, PersonName, Quantity, ReserveRequest};
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reserve, &[&client_address()])?;
         if website.is_some_and(|w| !w.trim().is_empty()) {
             tracing::info!("reservation refused: the hidden field was filled in");
             return Err(AppError::BadRequest);
@@ -163,56 +163,47 @@ pub async fn reserve(
             ),
         };
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
+        // Per address, and per list and mailbox (both counted at once).
+        let list_mailbox = format!("{id}|{}", email.mailbox_key());
         shared::limit(
             &services,
             GuestAction::Reserve,
-            &[&format!("{id}|{}", email.mailbox_key())],
-        )?;
+            &[&client_address(), &list_mailbox],
+        )
+        .await?;
         let request = ReserveRequest {
-            guest_name: guest_name.clone(),
-            email: email.clone(),
+            guest_name,
+            email,
             quantity,
             user_id: user.map(|u| u.id),
         };
+        let letters = |news: &GuestNews<'_>| {
+            vec![Mail::ReservationConfirmed {
+                to: news.reservation.email.clone(),
+                guest_name: news.reservation.guest_name.clone(),
+                gift: news.gift.product.title.clone(),
+                quantity: news.reservation.quantity,
+                shop_url: news.gift.product.url.clone(),
+                list_title: news.list.details.title.clone(),
+                list_url: shared::link(&services, &crate::routes::public_list(&news.list.id)),
+                manage_url: shared::link(&services, &crate::routes::reservation(news.token)),
+            }]
+        };
         let reserved = services
             .store
-            .reserve(&id, &gift_id, request, now())
+            .reserve(&id, &gift_id, request, now(), &letters)
             .await
             .map_err(AppError::reserving)?;
-        let list = services
-            .store
-            .get_list(&id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let token = reserved.token().clone();
-        let manage_path = crate::routes::reservation(&token);
-        let gift = reserved.gift();
-        let mail = Mail::ReservationConfirmed {
-            to: email,
-            guest_name,
-            gift: gift.product.title.clone(),
-            quantity: reserved.reservation().quantity,
-            shop_url: gift.product.url.clone(),
-            list_title: list.details.title.clone(),
-            list_url: shared::link(&services, &crate::routes::public_list(&id)),
-            manage_url: shared::link(&services, &manage_path),
-        };
-        let emailed = shared::send(&services, mail).await;
         match reserved {
-            Reserved::Created { .. } => {
+            Reserved::Created { token, .. } => {
+                let manage_path = crate::routes::reservation(&token);
                 shared::remember(&services, token);
-                leptos_axum::redirect(&format!(
-                    "{manage_path}{}",
-                    if emailed { "" } else { "?mail=failed" }
-                ));
-                Ok(ReserveAnswer::Created {
-                    manage_path,
-                    emailed,
-                })
+                leptos_axum::redirect(&format!("{manage_path}?new=1"));
+                Ok(ReserveAnswer::Created { manage_path })
             }
             // The new link goes to the mailbox only: not to this browser, which may not be
             // that mailbox's owner.
-            Reserved::Increased { .. } => Ok(ReserveAnswer::Increased { emailed }),
+            Reserved::Increased { .. } => Ok(ReserveAnswer::Increased),
         }
     })
     .await
@@ -226,7 +217,7 @@ pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let details = services
             .store
@@ -252,55 +243,51 @@ pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
 
 #[server(prefix = "/api", endpoint = "confirm_purchase")]
 pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
-    use crate::ports::{GuestAction, Mail};
+    use crate::ports::{GuestAction, GuestNews, Mail};
     use crate::request::{answer, client_address, now, services};
     use domain::OwnerVisibility;
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
-        let (gift, reservation) = services
-            .store
-            .confirm_purchase(&token, now())
-            .await
-            .map_err(AppError::reserving)?;
-        let Some(list) = services.store.get_list(&token.list_id()).await? else {
-            return Ok(());
+        let now = now();
+        // The owner's address for their notice (a list's owner never changes).
+        let owner = match services.store.get_list(&token.list_id()).await? {
+            Some(list) => services.directory.user(&list.owner).await?,
+            None => None,
         };
-        let list_url = shared::link(&services, &crate::routes::public_list(&list.id));
-        shared::send(
-            &services,
-            Mail::PurchaseConfirmed {
+        let letters = |news: &GuestNews<'_>| {
+            let (list, gift, reservation) = (news.list, news.gift, news.reservation);
+            let mut mails = vec![Mail::PurchaseConfirmed {
                 to: reservation.email.clone(),
                 guest_name: reservation.guest_name.clone(),
                 gift: gift.product.title.clone(),
                 quantity: reservation.quantity,
                 list_title: list.details.title.clone(),
-                list_url,
-            },
-        )
-        .await;
-        // The owner's notice follows the surprise setting.
-        let visibility = list.owner_visibility(now().date());
-        if visibility != OwnerVisibility::Nothing {
-            if let Ok(Some(owner)) = services.directory.user(&list.owner).await {
-                shared::send(
-                    &services,
-                    Mail::GiftBought {
-                        to: owner.email,
-                        owner_name: owner.display_name,
-                        gift: gift.product.title,
-                        quantity: reservation.quantity,
-                        guest_name: (visibility == OwnerVisibility::Names)
-                            .then_some(reservation.guest_name),
-                        list_title: list.details.title,
-                        list_url: shared::link(&services, &crate::routes::list_editor(&list.id)),
-                    },
-                )
-                .await;
+                list_url: shared::link(&services, &crate::routes::public_list(&list.id)),
+            }];
+            // The owner's notice follows the surprise setting.
+            let visibility = list.owner_visibility(now.date());
+            if let (Some(owner), true) = (&owner, visibility != OwnerVisibility::Nothing) {
+                mails.push(Mail::GiftBought {
+                    to: owner.email.clone(),
+                    owner_name: owner.display_name.clone(),
+                    gift: gift.product.title.clone(),
+                    quantity: reservation.quantity,
+                    guest_name: (visibility == OwnerVisibility::Names)
+                        .then(|| reservation.guest_name.clone()),
+                    list_title: list.details.title.clone(),
+                    list_url: shared::link(&services, &crate::routes::list_editor(&list.id)),
+                });
             }
-        }
+            mails
+        };
+        services
+            .store
+            .confirm_purchase(&token, now, &letters)
+            .await
+            .map_err(AppError::reserving)?;
         Ok(())
     })
     .await
@@ -314,7 +301,7 @@ pub async fn change_reservation(token: String, quantity: String) -> Result<(), A
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
         services
@@ -334,7 +321,7 @@ pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()])?;
+        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         services
             .store
@@ -346,17 +333,14 @@ pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
     .await
 }
 
-/// What the guests' server functions share: reading ids and tokens, rate limits, links, mail,
-/// and the remembered-reservations cookie.
+/// What the guests' server functions share: reading ids and tokens, rate limits, links, and the remembered-reservations cookie.
 #[cfg(feature = "ssr")]
 mod shared {
-    use std::time::Duration;
-
     use domain::{ListId, ReservationToken};
     use leptos::prelude::*;
 
     use crate::error::AppError;
-    use crate::ports::{GuestAction, Mail, MailError, Services};
+    use crate::ports::{GuestAction, Services};
     use crate::request::headers;
 
     pub fn list_id(text: &str) -> Result<ListId, AppError> {
@@ -367,8 +351,12 @@ mod shared {
         ReservationToken::parse(text).map_err(|_| AppError::ReservationNotFound)
     }
 
-    pub fn limit(services: &Services, action: GuestAction, keys: &[&str]) -> Result<(), AppError> {
-        if services.limits.allow(action, keys) {
+    pub async fn limit(
+        services: &Services,
+        action: GuestAction,
+        keys: &[&str],
+    ) -> Result<(), AppError> {
+        if services.limits.allow(action, keys).await {
             Ok(())
         } else {
             Err(AppError::TooManyRequests)
@@ -378,20 +366,6 @@ mod shared {
     /// The absolute address of `path` on this site.
     pub fn link(services: &Services, path: &str) -> String {
         format!("{}{path}", services.site_url)
-    }
-
-    /// Sends a mail, trying again twice with a pause; a failure is logged, never undoes
-    /// anything, and the caller tells the guest.
-    pub async fn send(services: &Services, mail: Mail) -> bool {
-        for attempt in 0..3u64 {
-            match services.mailer.send(&mail).await {
-                Ok(()) => return true,
-                Err(MailError::Rejected) => break,
-                Err(_) => tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await,
-            }
-        }
-        tracing::warn!("a guest's email could not be sent; the reservation stands");
-        false
     }
 
     /// Adds `token` to the browser's remembered reservations.

@@ -11,6 +11,7 @@ use domain::{
     PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken, ReserveRequest,
     RuleError, ShopName, SurprisePolicy, Title, UserId,
 };
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Why a storage action failed. Server functions turn it into an [`crate::error::AppError`],
@@ -80,6 +81,24 @@ pub enum ListEdit {
     /// Closing is final and idempotent.
     Close,
 }
+
+/// What a guest's action stored, for the mails it causes ([`Letters`]).
+#[derive(Debug, Clone, Copy)]
+pub struct GuestNews<'a> {
+    /// The list as read in the action (its surprise setting decides what the owner is told).
+    pub list: &'a GiftList,
+    /// The gift with its new counters.
+    pub gift: &'a Gift,
+    /// The reservation as stored.
+    pub reservation: &'a Reservation,
+    /// The reservation's (new) token: its private link, sent only to its mailbox.
+    pub token: &'a ReservationToken,
+}
+
+/// The mails an action causes, written from what it stored. The store puts them in its outbox
+/// in the same transaction as the change: a committed change always has its mails, a refused
+/// one has none, and nobody waits for the mail service (a courier delivers them).
+pub type Letters<'a> = &'a (dyn Fn(&GuestNews<'_>) -> Vec<Mail> + Send + Sync);
 
 /// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,13 +204,15 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Reserves some of a gift for a guest ([`domain::rules::reserve`]).
+    /// Reserves some of a gift for a guest ([`domain::rules::reserve`]), with the mails
+    /// `letters` writes (in the same transaction).
     async fn reserve(
         &self,
         list_id: &ListId,
         gift_id: &GiftId,
         request: ReserveRequest,
         now: OffsetDateTime,
+        letters: Letters<'_>,
     ) -> Result<Reserved, StoreError>;
 
     /// The reservation this token opens, if any.
@@ -215,11 +236,13 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(Gift, Reservation), StoreError>;
 
-    /// Marks an active reservation as bought ([`domain::rules::confirm_purchase`]).
+    /// Marks an active reservation as bought ([`domain::rules::confirm_purchase`]), with the
+    /// mails `letters` writes (in the same transaction).
     async fn confirm_purchase(
         &self,
         token: &ReservationToken,
         now: OffsetDateTime,
+        letters: Letters<'_>,
     ) -> Result<(Gift, Reservation), StoreError>;
 
     /// Adds or replaces a catalogue product.
@@ -236,10 +259,11 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> bool;
 }
 
-/// An email the app asks the mail adapter to send. The adapter writes it (subject, HTML and
-/// plain text, in the site's look) from these facts; every value is escaped there. Links are
-/// absolute (`https://ewelists.com/...`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An email, as the facts it is written from. The store keeps it in its outbox (as JSON) until
+/// a courier hands it to the mail adapter, which writes it (subject, HTML and plain text, in
+/// the site's look); every value is escaped there. Links are absolute
+/// (`https://ewelists.com/...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Mail {
     /// Sent once, after a person's first sign-in created their account.
     Welcome { to: Email, name: PersonName },
@@ -292,8 +316,8 @@ impl Mail {
     }
 }
 
-/// Why an email was not sent. The caller logs it and carries on: a lost email never undoes
-/// what the person did.
+/// Why an email was not sent. The courier tries again later when it may pass; a failed
+/// email never undoes what the person did.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MailError {
     /// The mail service could not be reached or failed; trying again later may work.
@@ -304,10 +328,12 @@ pub enum MailError {
     Rejected,
 }
 
-/// Sends email.
+/// Sends email. Only the outbox's courier calls it, never a request.
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync + 'static {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+    /// Sends `mail` once. `key` names this mail in the outbox and is the same on every try,
+    /// so that the mail service's records (and its bounce reports) can be matched to it.
+    async fn send(&self, mail: &Mail, key: &str) -> Result<(), MailError>;
 }
 
 /// What a shop's page says about its product (Open Graph and JSON-LD `Product` data). Every
@@ -351,7 +377,6 @@ pub struct Services {
     pub store: std::sync::Arc<dyn Store>,
     /// Reads product details from shops' web pages (the link lookup).
     pub shop_pages: std::sync::Arc<dyn PageReader>,
-    pub mailer: std::sync::Arc<dyn Mailer>,
     pub directory: std::sync::Arc<dyn Directory>,
     pub limits: std::sync::Arc<dyn RateLimiter>,
     pub remembered: std::sync::Arc<dyn RememberedReservations>,
@@ -369,10 +394,12 @@ pub enum GuestAction {
 }
 
 /// Limits how often guests may act, per key (the client's address; a list and an email).
+/// The counts are shared by every instance of the server.
+#[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
     /// Counts one attempt of `action` against each key; `false` when any key is over its
     /// limit (the attempt should then be refused with a 429).
-    fn allow(&self, action: GuestAction, keys: &[&str]) -> bool;
+    async fn allow(&self, action: GuestAction, keys: &[&str]) -> bool;
 }
 
 /// The list owners' contact details (for the owner's notice).

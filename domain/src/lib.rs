@@ -14,6 +14,7 @@
 mod choice;
 
 pub mod catalogue;
+pub mod delivery;
 pub mod email;
 pub mod error;
 pub mod gift;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use app::ports::{Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{fixture, new_gift, new_list, now, request};
+use common::{fixture, new_gift, new_list, no_mail, now, request};
 use domain::UserId;
 
 const CLIENTS: usize = 32;
@@ -91,7 +91,7 @@ async fn main() {
                     let gift = gifts[rand::random_range(0..gifts.len())];
                     let guest = request(&format!("guest{n}@example.com"), 1);
                     let t = Instant::now();
-                    let result = store.reserve(&list_id, &gift, guest, now()).await;
+                    let result = store.reserve(&list_id, &gift, guest, now(), &no_mail).await;
                     report.latencies.push(t.elapsed());
                     report.by_operation.push((n, t.elapsed()));
                     match result {

@@ -37,11 +37,11 @@ pub struct AppState {
     pub auth: Arc<UserStore>,
     /// The hosted sign-in (Cognito).
     pub cognito: Arc<Cognito>,
-    /// Email (SES).
-    pub mailer: Arc<dyn app::ports::Mailer>,
+    /// Delivers the outbox's mails through SES (run in the background by `server serve`).
+    pub courier: mail::Courier,
     /// Reads product details from shops' pages.
     pub shop_pages: Arc<dyn app::ports::PageReader>,
-    /// Guests' rate limits.
+    /// Guests' rate limits (counted in the table).
     pub limits: Arc<dyn app::ports::RateLimiter>,
     /// The guests' signed cookie of reservation tokens.
     pub remembered: Arc<dyn app::ports::RememberedReservations>,
@@ -103,6 +103,12 @@ impl AppState {
             config.mail.sender.clone(),
             config.site_url.clone(),
         ));
+        let table = || store::Table::new(dynamodb.clone(), config.table.name.clone());
+        let courier = mail::Courier::new(Arc::new(store::outbox::Outbox::new(table())), mailer);
+        let limits = Arc::new(limits::TableLimiter::new(
+            store::limits::Counters::new(table()),
+            limits::Quotas::standard(),
+        ));
         let shop_pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
         let cookies = Cookies::new(config.site_url.scheme() == "https");
         let remembered = Arc::new(http::cookies::Remembered::new(
@@ -116,9 +122,9 @@ impl AppState {
             store,
             auth,
             cognito,
-            mailer,
+            courier,
             shop_pages,
-            limits: Arc::new(limits::MemoryLimiter::standard()),
+            limits,
             remembered,
         })
     }
@@ -128,7 +134,6 @@ impl AppState {
         app::ports::Services {
             store: self.store.clone(),
             shop_pages: self.shop_pages.clone(),
-            mailer: self.mailer.clone(),
             directory: self.auth.clone(),
             limits: self.limits.clone(),
             remembered: self.remembered.clone(),

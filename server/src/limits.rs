@@ -1,22 +1,44 @@
-//! How often guests may act: the in-memory adapter of the app's `RateLimiter` port.
+//! How often guests may act: the adapter of the app's `RateLimiter` port, with its counts in
+//! the table so that every instance of the server (and every Lambda) sees the same ones.
 //!
-//! Each guest action has its own limiter, and each limiter keeps one state per key (the
-//! client's address, or a list and an email). The limits use GCRA (the `governor` crate): a
-//! quota is a steady rate plus a burst, so a person who reserves a few gifts in a row is never
-//! stopped, while a script that keeps going soon is.
+//! Each action has a quota: at most `limit` attempts per key in each fixed window of time (a
+//! key is a client address, or a list and a mailbox). An attempt counts one against each of
+//! its keys, concurrently, with one conditional `UpdateItem` each ([`Counters::count`]), and is
+//! allowed only if every key had room.
+//!
+//! A key that was refused is remembered in this instance until its window ends, and refused
+//! again without a request: a script hammering one key costs the table one write per window
+//! and instance, not one per attempt, so a hot key cannot throttle the table.
+//!
+//! When the table cannot be reached the attempt is allowed (and logged): the action that
+//! follows needs the table too, and will answer that it is unavailable.
 
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use app::ports::{GuestAction, RateLimiter};
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DashMapStateStore;
-use governor::Quota;
+use time::OffsetDateTime;
 
-/// Forgotten keys are swept after this many calls of [`MemoryLimiter::allow`].
-const SWEEP_EVERY: u64 = 1024;
+use crate::store::limits::Counters;
+
+/// At most `limit` attempts per key in each window of `window_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u32,
+    pub window_seconds: i64,
+}
+
+impl Quota {
+    /// The number of the window `now` falls in, and when it ends. Windows are aligned on the
+    /// epoch, so every instance agrees on them.
+    pub fn window(&self, now: OffsetDateTime) -> (i64, OffsetDateTime) {
+        let seconds = self.window_seconds.max(1);
+        let number = now.unix_timestamp().div_euclid(seconds);
+        let ends = OffsetDateTime::from_unix_timestamp((number + 1) * seconds)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        (number, ends)
+    }
+}
 
 /// The quota of each guest action, per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +52,26 @@ pub struct Quotas {
 impl Quotas {
     /// The limits the site runs with.
     ///
-    /// - Reserving: 10 per 10 minutes (one more every minute), with a burst of 5.
-    /// - Reservation pages: 60 a minute (one more every second), with a burst of 20.
+    /// - Reserving: 10 per 10 minutes (a person reserving several gifts in a row is never
+    ///   stopped; a script soon is).
+    /// - Reservation pages: 60 a minute.
     pub fn standard() -> Self {
         Self {
-            reserve: Quota::with_period(Duration::from_secs(60))
-                .expect("the period is not zero")
-                .allow_burst(nonzero(5)),
-            reservation: Quota::per_minute(nonzero(60)).allow_burst(nonzero(20)),
+            reserve: Quota {
+                limit: 10,
+                window_seconds: 600,
+            },
+            reservation: Quota {
+                limit: 60,
+                window_seconds: 60,
+            },
+        }
+    }
+
+    fn of(&self, action: GuestAction) -> Quota {
+        match action {
+            GuestAction::Reserve => self.reserve,
+            GuestAction::Reservation => self.reservation,
         }
     }
 }
@@ -48,255 +82,153 @@ impl Default for Quotas {
     }
 }
 
-fn nonzero(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n).expect("a quota is not zero")
-}
-
-/// One limiter: a state per key, over the clock `C`.
-type Keyed<C> = governor::RateLimiter<
-    String,
-    DashMapStateStore<String>,
-    C,
-    NoOpMiddleware<<C as Clock>::Instant>,
->;
-
-/// Guest rate limits kept in this process's memory.
-///
-/// The limits are per server instance: with several instances, a guest gets each instance's
-/// quota. A deployment with more than one instance would keep the counts in the table instead,
-/// so that they are shared; one instance does not need that.
-///
-/// [`allow`](RateLimiter::allow) counts the attempt against every key it is given, and refuses
-/// it when any of them is over its limit. An attempt refused because of one key still uses up
-/// one from each of the others (the limiter cannot look without counting), so a guest who keeps
-/// trying against an exhausted list also runs down their own address's quota. That is fine
-/// for a limit meant to stop scripts.
-///
-/// Memory stays bounded: every 1024th call sweeps out the keys whose state is back to fresh
-/// (keys not used for as long as their burst takes to refill), and returns the space.
-pub struct MemoryLimiter<C: Clock = DefaultClock> {
-    reserve: Keyed<C>,
-    reservation: Keyed<C>,
-    calls: AtomicU64,
-    sweep_every: u64,
-}
-
-impl MemoryLimiter {
-    /// A limiter with these quotas, on the system's monotonic clock.
-    pub fn new(quotas: Quotas) -> Self {
-        Self::with_clock(quotas, DefaultClock::default())
-    }
-
-    /// A limiter with the site's [standard quotas](Quotas::standard).
-    pub fn standard() -> Self {
-        Self::new(Quotas::standard())
+/// The name of an action in its counters' keys.
+fn action_name(action: GuestAction) -> &'static str {
+    match action {
+        GuestAction::Reserve => "reserve",
+        GuestAction::Reservation => "reservation",
     }
 }
 
-impl Default for MemoryLimiter {
-    fn default() -> Self {
-        Self::standard()
-    }
+/// How many refused keys an instance remembers at most.
+const REMEMBERED_REFUSALS: usize = 10_000;
+
+/// Keys refused in this instance, until their window ends: refused again without a request.
+#[derive(Debug, Default)]
+struct Refused {
+    /// (action, key) → the window it was refused in.
+    keys: HashMap<(GuestAction, String), i64>,
 }
 
-impl<C: Clock + Clone> MemoryLimiter<C> {
-    /// A limiter with these quotas on the given clock (tests use a fake one).
-    pub fn with_clock(quotas: Quotas, clock: C) -> Self {
-        Self {
-            reserve: Keyed::dashmap_with_clock(quotas.reserve, clock.clone()),
-            reservation: Keyed::dashmap_with_clock(quotas.reservation, clock),
-            calls: AtomicU64::new(0),
-            sweep_every: SWEEP_EVERY,
-        }
-    }
-}
-
-impl<C: Clock> MemoryLimiter<C> {
-    fn limiter(&self, action: GuestAction) -> &Keyed<C> {
-        match action {
-            GuestAction::Reserve => &self.reserve,
-            GuestAction::Reservation => &self.reservation,
-        }
+impl Refused {
+    fn holds(&self, action: GuestAction, key: &str, window: i64) -> bool {
+        self.keys.get(&(action, key.to_owned())) == Some(&window)
     }
 
-    /// Forgets the keys whose state is no different from a fresh one, in every limiter.
-    fn sweep(&self) {
-        for limiter in [&self.reserve, &self.reservation] {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
-        }
-    }
-}
-
-impl<C> RateLimiter for MemoryLimiter<C>
-where
-    C: Clock + Send + Sync + 'static,
-{
-    /// Counts one attempt against each distinct key (all of them, even once one refuses) and
-    /// allows it only if every key had room. No keys: nothing to limit, allowed.
-    fn allow(&self, action: GuestAction, keys: &[&str]) -> bool {
-        if (self.calls.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(self.sweep_every) {
-            self.sweep();
-        }
-        let limiter = self.limiter(action);
-        let mut allowed = true;
-        for (i, key) in keys.iter().enumerate() {
-            if keys[..i].contains(key) {
-                continue;
+    fn insert(&mut self, action: GuestAction, key: &str, window: i64, quotas: &Quotas) {
+        if self.keys.len() >= REMEMBERED_REFUSALS {
+            // Forget the refusals of windows that have ended; if that is not enough, all.
+            let now = OffsetDateTime::now_utc();
+            self.keys
+                .retain(|(action, _), w| quotas.of(*action).window(now).0 == *w);
+            if self.keys.len() >= REMEMBERED_REFUSALS {
+                self.keys.clear();
             }
-            allowed &= limiter.check_key(&(*key).to_owned()).is_ok();
+        }
+        self.keys.insert((action, key.to_owned()), window);
+    }
+}
+
+/// Guest rate limits kept in the table (see the module's documentation).
+pub struct TableLimiter {
+    counters: Counters,
+    quotas: Quotas,
+    refused: Mutex<Refused>,
+}
+
+impl TableLimiter {
+    pub fn new(counters: Counters, quotas: Quotas) -> Self {
+        Self {
+            counters,
+            quotas,
+            refused: Mutex::new(Refused::default()),
+        }
+    }
+
+    fn refused(&self) -> std::sync::MutexGuard<'_, Refused> {
+        self.refused.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`RateLimiter::allow`] at `now`.
+    pub async fn allow_at(&self, action: GuestAction, keys: &[&str], now: OffsetDateTime) -> bool {
+        let quota = self.quotas.of(action);
+        let (window, ends) = quota.window(now);
+        let mut distinct: Vec<&str> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if !distinct.contains(key) {
+                distinct.push(key);
+            }
+        }
+        if distinct
+            .iter()
+            .any(|key| self.refused().holds(action, key, window))
+        {
+            return false;
+        }
+        let name = action_name(action);
+        let counts = distinct
+            .iter()
+            .map(|key| self.counters.count(name, key, window, ends, quota.limit));
+        let mut allowed = true;
+        for (key, counted) in distinct.iter().zip(futures::future::join_all(counts).await) {
+            match counted {
+                Ok(true) => {}
+                Ok(false) => {
+                    allowed = false;
+                    self.refused().insert(action, key, window, &self.quotas);
+                }
+                // Logged by the store; the action that follows will find the table too.
+                Err(_) => tracing::warn!(action = name, "rate limit not checked"),
+            }
         }
         allowed
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for TableLimiter {
+    /// Counts one attempt against each distinct key (all of them, even once one refuses) and
+    /// allows it only if every key had room. No keys: nothing to limit, allowed.
+    async fn allow(&self, action: GuestAction, keys: &[&str]) -> bool {
+        self.allow_at(action, keys, OffsetDateTime::now_utc()).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use governor::clock::FakeRelativeClock;
+    use time::macros::datetime;
 
-    /// Two a minute with a burst of 2 for reserving; 1 a second, burst 1, for reservations.
-    fn tiny() -> Quotas {
-        Quotas {
-            reserve: Quota::per_minute(nonzero(2)),
-            reservation: Quota::per_second(nonzero(1)),
+    #[test]
+    fn windows_are_aligned_on_the_epoch() {
+        let quota = Quota {
+            limit: 1,
+            window_seconds: 600,
+        };
+        let (n, ends) = quota.window(datetime!(2026-12-02 10:07:59 UTC));
+        assert_eq!(ends, datetime!(2026-12-02 10:10 UTC));
+        assert_eq!(quota.window(datetime!(2026-12-02 10:00 UTC)).0, n);
+        assert_eq!(quota.window(datetime!(2026-12-02 10:10 UTC)).0, n + 1);
+    }
+
+    #[test]
+    fn a_refusal_is_remembered_for_its_window_only() {
+        let quotas = Quotas::standard();
+        let mut refused = Refused::default();
+        refused.insert(GuestAction::Reserve, "203.0.113.7", 5, &quotas);
+        assert!(refused.holds(GuestAction::Reserve, "203.0.113.7", 5));
+        assert!(!refused.holds(GuestAction::Reserve, "203.0.113.7", 6));
+        assert!(!refused.holds(GuestAction::Reservation, "203.0.113.7", 5));
+        assert!(!refused.holds(GuestAction::Reserve, "198.51.100.1", 5));
+    }
+
+    #[test]
+    fn remembered_refusals_stay_bounded() {
+        let quotas = Quotas::standard();
+        let mut refused = Refused::default();
+        for i in 0..REMEMBERED_REFUSALS + 5 {
+            // Windows long gone: forgotten when the set is full.
+            refused.insert(GuestAction::Reservation, &format!("key-{i}"), 1, &quotas);
         }
-    }
-
-    fn limiter() -> (MemoryLimiter<FakeRelativeClock>, FakeRelativeClock) {
-        let clock = FakeRelativeClock::default();
-        (MemoryLimiter::with_clock(tiny(), clock.clone()), clock)
-    }
-
-    #[test]
-    fn a_key_is_refused_after_its_burst() {
-        let (limits, _) = limiter();
-        assert!(limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-        assert!(limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-        assert!(!limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-        assert!(!limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-    }
-
-    #[test]
-    fn other_keys_and_other_actions_are_unaffected() {
-        let (limits, _) = limiter();
-        for _ in 0..3 {
-            limits.allow(GuestAction::Reserve, &["203.0.113.7"]);
-        }
-        assert!(!limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-        assert!(limits.allow(GuestAction::Reserve, &["198.51.100.1"]));
-        assert!(limits.allow(GuestAction::Reservation, &["203.0.113.7"]));
-    }
-
-    #[test]
-    fn an_attempt_with_two_keys_is_refused_when_either_is_exhausted() {
-        let (limits, _) = limiter();
-        // The list and email key is used up from another address.
-        limits.allow(GuestAction::Reserve, &["list-1 ann@example.com"]);
-        limits.allow(GuestAction::Reserve, &["list-1 ann@example.com"]);
-        assert!(!limits.allow(
-            GuestAction::Reserve,
-            &["203.0.113.7", "list-1 ann@example.com"]
-        ));
-        // The address key is used up (that refused attempt counted against it too).
-        assert!(limits.allow(
-            GuestAction::Reserve,
-            &["203.0.113.7", "list-2 bob@example.com"]
-        ));
-        assert!(!limits.allow(
-            GuestAction::Reserve,
-            &["203.0.113.7", "list-3 cat@example.com"]
-        ));
-        assert!(limits.allow(
-            GuestAction::Reserve,
-            &["198.51.100.1", "list-3 cat@example.com"]
-        ));
-    }
-
-    #[test]
-    fn a_key_given_twice_counts_once() {
-        let (limits, _) = limiter();
-        assert!(limits.allow(GuestAction::Reserve, &["203.0.113.7", "203.0.113.7"]));
-        assert!(limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-    }
-
-    #[test]
-    fn no_keys_means_no_limit() {
-        let (limits, _) = limiter();
-        for _ in 0..10 {
-            assert!(limits.allow(GuestAction::Reservation, &[]));
-        }
-    }
-
-    #[test]
-    fn a_key_refills_with_time() {
-        let (limits, clock) = limiter();
-        let key = ["203.0.113.7"];
-        assert!(limits.allow(GuestAction::Reserve, &key));
-        assert!(limits.allow(GuestAction::Reserve, &key));
-        assert!(!limits.allow(GuestAction::Reserve, &key));
-        // Two a minute: one more every 30 seconds.
-        clock.advance(Duration::from_secs(29));
-        assert!(!limits.allow(GuestAction::Reserve, &key));
-        clock.advance(Duration::from_secs(1));
-        assert!(limits.allow(GuestAction::Reserve, &key));
-        assert!(!limits.allow(GuestAction::Reserve, &key));
-        // After a full minute the whole burst is back.
-        clock.advance(Duration::from_secs(60));
-        assert!(limits.allow(GuestAction::Reserve, &key));
-        assert!(limits.allow(GuestAction::Reserve, &key));
-        assert!(!limits.allow(GuestAction::Reserve, &key));
-    }
-
-    #[tokio::test]
-    async fn the_real_clock_refills_too() {
-        let limits = MemoryLimiter::new(Quotas {
-            reserve: Quota::with_period(Duration::from_millis(200)).unwrap(),
-            reservation: Quota::with_period(Duration::from_millis(200)).unwrap(),
-        });
-        assert!(limits.allow(GuestAction::Reservation, &["203.0.113.7"]));
-        assert!(!limits.allow(GuestAction::Reservation, &["203.0.113.7"]));
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        assert!(limits.allow(GuestAction::Reservation, &["203.0.113.7"]));
-    }
-
-    #[test]
-    fn forgotten_keys_are_swept() {
-        let (mut limits, clock) = limiter();
-        limits.sweep_every = 10;
-        for i in 0..9 {
-            limits.allow(GuestAction::Reserve, &[&format!("198.51.100.{i}")]);
-        }
-        assert_eq!(limits.reserve.len(), 9);
-        // Once a key's burst has refilled, its state is like a fresh one and can go.
-        clock.advance(Duration::from_secs(61));
-        limits.allow(GuestAction::Reserve, &["203.0.113.7"]);
-        assert_eq!(limits.reserve.len(), 1, "only the key just used is kept");
+        assert!(refused.keys.len() <= REMEMBERED_REFUSALS);
     }
 
     #[test]
     fn the_standard_quotas() {
-        let quotas = Quotas::standard();
-        assert_eq!(quotas.reserve.burst_size().get(), 5);
-        assert_eq!(
-            quotas.reserve.replenish_interval(),
-            Duration::from_secs(60),
-            "10 per 10 minutes"
-        );
-        assert_eq!(quotas.reservation.burst_size().get(), 20);
-        assert_eq!(
-            quotas.reservation.replenish_interval(),
-            Duration::from_secs(1)
-        );
-        assert_eq!(Quotas::default(), quotas);
-    }
-
-    #[test]
-    fn the_standard_limiter_lets_a_person_reserve_five_gifts_in_a_row() {
-        let limits = MemoryLimiter::standard();
-        for _ in 0..5 {
-            assert!(limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
-        }
-        assert!(!limits.allow(GuestAction::Reserve, &["203.0.113.7"]));
+        let quotas = Quotas::default();
+        assert_eq!(quotas.of(GuestAction::Reserve).limit, 10);
+        assert_eq!(quotas.of(GuestAction::Reserve).window_seconds, 600);
+        assert_eq!(quotas.of(GuestAction::Reservation).limit, 60);
+        assert_eq!(quotas.of(GuestAction::Reservation).window_seconds, 60);
     }
 }

@@ -1,6 +1,8 @@
 //! `server`: runs the site; `server migrate`: provisions the table; `server check-config`;
 //! `server import-catalogue <file>`: loads catalogue products from a JSON or CSV file;
-//! `server sweep`: finishes list deletions that were interrupted.
+//! `server sweep`: finishes list deletions that were interrupted; `server outbox`: how many mails
+//! wait and how many were given up; `server mail-feedback <file>`: suppresses the mailboxes
+//! that a file of the mail service's bounce and complaint reports names.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,8 +13,8 @@ use server::config::Config;
 use server::store::schema;
 use server::{http, telemetry, AppState};
 
-const USAGE: &str =
-    "usage: server [serve | migrate | check-config | sweep | import-catalogue <file>]";
+const USAGE: &str = "usage: server [serve | migrate | check-config | sweep | outbox | \
+                     import-catalogue <file> | mail-feedback <file>]";
 
 /// sysexits' EX_DATAERR: the catalogue file has problems.
 const EX_DATAERR: u8 = 65;
@@ -23,9 +25,9 @@ const EX_NOINPUT: u8 = 66;
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map_or("serve", String::as_str);
-    let catalogue_file = match command {
-        "serve" | "migrate" | "check-config" | "sweep" => None,
-        "import-catalogue" if args.len() == 2 => args.get(1).map(PathBuf::from),
+    let file = match command {
+        "serve" | "migrate" | "check-config" | "sweep" | "outbox" => None,
+        "import-catalogue" | "mail-feedback" if args.len() == 2 => args.get(1).map(PathBuf::from),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -55,8 +57,10 @@ async fn main() -> ExitCode {
     };
     let table = state.config.table.name.clone();
 
-    if let Some(file) = catalogue_file {
-        return import_catalogue(&state, &file).await;
+    match (command, file) {
+        ("import-catalogue", Some(file)) => return import_catalogue(&state, &file).await,
+        ("mail-feedback", Some(file)) => return mail_feedback(&state, &file).await,
+        _ => {}
     }
     match command {
         "check-config" => {
@@ -89,8 +93,50 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        "outbox" => match state.courier.outbox().counts().await {
+            Ok(counts) => {
+                println!(
+                    "{} mail(s) waiting, {} given up in the last 30 days",
+                    counts.pending, counts.dead
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                tracing::error!(%err, "outbox unreadable");
+                ExitCode::FAILURE
+            }
+        },
         _ => serve(state).await,
     }
+}
+
+/// `server mail-feedback <file>`: the file holds the mail service's reports (JSON: one, or an
+/// array; raw, or as SNS or EventBridge deliver them).
+async fn mail_feedback(state: &AppState, file: &Path) -> ExitCode {
+    let report = match std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("ewelists: {}: {err}", file.display());
+            return ExitCode::from(EX_DATAERR);
+        }
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let suppressions = server::mail::feedback::read(&report);
+    for s in &suppressions {
+        let suppressed = state
+            .courier
+            .outbox()
+            .suppress(&s.email, s.reason.as_str(), now)
+            .await;
+        if suppressed.is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("{} mailbox(es) suppressed", suppressions.len());
+    ExitCode::SUCCESS
 }
 
 /// `server import-catalogue <file>`: prints the report, or every problem of a bad file.
@@ -173,14 +219,22 @@ async fn serve(state: AppState) -> ExitCode {
         %addr,
         "listening"
     );
+    // The outbox's courier, in the background until the server stops.
+    let (stop_courier, courier_stopped) = tokio::sync::oneshot::channel::<()>();
+    let courier = tokio::spawn(state.courier.clone().run(async {
+        let _ = courier_stopped.await;
+    }));
     let app = http::router(state);
-    match axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await
-    {
+    .await;
+    // A try in progress finishes (and is recorded) before the process exits.
+    let _ = stop_courier.send(());
+    let _ = courier.await;
+    match served {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -90,12 +90,7 @@ fn ListView(
 ) -> impl IntoView {
     let image = view.occasion.image_path();
     let date = view.event_date.map(crate::format::long_date);
-    let increased = move || {
-        matches!(
-            reserve.value().get(),
-            Some(Ok(ReserveAnswer::Increased { .. }))
-        )
-    };
+    let increased = move || matches!(reserve.value().get(), Some(Ok(ReserveAnswer::Increased)));
     let base = crate::routes::public_list(&view.id);
     let tab = move |which: Filter, label: &'static str, query: &'static str| {
         let href = format!("{base}{query}");
@@ -131,7 +126,7 @@ fn ListView(
             })}
             {move || increased().then(|| view! {
                 <p role="status" class="mt-4 rounded-lg bg-green-50 px-4 py-3 text-green-900 ring-1 ring-green-200" data-testid="reservation-increased">
-                    "You already had a reservation of this gift with that email. We've added to it and emailed a new private link to that address."
+                    "You already had a reservation of this gift with that email. We've added to it, and a new private link is on its way to that address."
                 </p>
             })}
             <nav aria-label="Show" class="mt-6 flex flex-wrap gap-2">

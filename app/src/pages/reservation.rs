@@ -34,7 +34,8 @@ pub fn ReservationPage() -> impl IntoView {
         },
         |(token, ..)| reservation(token),
     );
-    let mail_failed = move || query.with(|q| q.get("mail").as_deref() == Some("failed"));
+    // Just reserved (the reserve form's redirect).
+    let new = move || query.with(|q| q.get("new").as_deref() == Some("1"));
 
     view! {
         <Title text="Your reservation" />
@@ -45,9 +46,9 @@ pub fn ReservationPage() -> impl IntoView {
         // check refuses.
         <section class="mx-auto max-w-xl px-4 py-8">
             <h1 class="text-2xl font-bold">"Your reservation"</h1>
-            {move || mail_failed().then(|| view! {
-                <p role="status" class="mt-4 rounded-lg bg-amber-50 px-4 py-3 text-amber-900 ring-1 ring-amber-200" data-testid="mail-failed">
-                    "We couldn't send your confirmation email just now. Keep this page's address: it is your private link to this reservation."
+            {move || new().then(|| view! {
+                <p role="status" class="mt-4 rounded-lg bg-green-50 px-4 py-3 text-green-900 ring-1 ring-green-200" data-testid="reserved-new">
+                    "Reserved. We're emailing you a link to this page. Keep it (or bookmark this page): it is your private link to change or cancel this reservation, and to say when you've bought the gift."
                 </p>
             })}
             <Transition fallback=|| view! { <p class="mt-4 text-stone-600">"Loading…"</p> }>

@@ -14,7 +14,6 @@
 //! Failures go to `/sign-in/problem` with a code the page explains; the details are logged,
 //! never shown, and no token is logged or sent to the browser.
 
-use app::ports::Mail;
 use app::routes::{self, ReturnTo};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
@@ -145,19 +144,6 @@ async fn finish(
         Ok(signed_in) => signed_in,
         Err(_) => return problem("unavailable", None),
     };
-    if signed_in.created {
-        let mailer = state.mailer.clone();
-        let mail = Mail::Welcome {
-            to: signed_in.user.email.clone(),
-            name: signed_in.user.display_name.clone(),
-        };
-        tokio::spawn(async move {
-            if let Err(err) = mailer.send(&mail).await {
-                tracing::warn!(%err, "welcome email not sent");
-            }
-        });
-    }
-
     // A new session id at every sign-in; the one this browser had (if any) ends.
     if let Some(SessionId(old)) = previous {
         let _ = state.auth.delete_session(&old).await;

@@ -5,7 +5,7 @@ use app::ports::{Mail, MailError, Mailer};
 use aws_sdk_sesv2::config::Region;
 use aws_sdk_sesv2::error::{BuildError, DisplayErrorContext, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, MessageTag};
 use aws_sdk_sesv2::Client;
 use url::Url;
 
@@ -23,7 +23,7 @@ pub async fn client(sdk: &aws_config::SdkConfig, mail: &MailConfig) -> Client {
     Client::from_conf(builder.build())
 }
 
-/// Sends the app's emails through SES.
+/// Sends the app's emails through SES (for the outbox's courier).
 ///
 /// A failed send is logged here (the kind of mail and the service's error, never the address
 /// or the contents) and answered with [`MailError`]. Retries are the SDK's standard ones; the
@@ -48,7 +48,7 @@ impl SesMailer {
 
 #[async_trait::async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+    async fn send(&self, mail: &Mail, key: &str) -> Result<(), MailError> {
         let kind = kind(mail);
         let message = render(mail, &self.site_url);
         let content = match email_content(&message) {
@@ -68,6 +68,7 @@ impl Mailer for SesMailer {
                     .build(),
             )
             .content(content)
+            .set_email_tags(tag(key))
             .send()
             .await;
         match sent {
@@ -85,6 +86,25 @@ impl Mailer for SesMailer {
         }
     }
 }
+
+/// The outbox's id of the mail as a message tag (SES quotes tags in its bounce and complaint
+/// reports). None when the id has characters a tag value cannot hold (never for the outbox's).
+fn tag(key: &str) -> Option<Vec<MessageTag>> {
+    let valid = !key.is_empty()
+        && key.len() <= 256
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let tag = MessageTag::builder()
+        .name(MAIL_ID_TAG)
+        .value(key)
+        .build()
+        .ok()?;
+    valid.then(|| vec![tag])
+}
+
+/// The message tag that carries the outbox's id of a mail.
+pub const MAIL_ID_TAG: &str = "mail-id";
 
 /// The message as SES's simple content: subject and both bodies in UTF-8.
 fn email_content(message: &Message) -> Result<EmailContent, BuildError> {
@@ -157,6 +177,15 @@ mod tests {
             redact("héllo, no address", "ann@example.com"),
             "héllo, no address"
         );
+    }
+
+    #[test]
+    fn the_mail_id_travels_as_a_tag_when_it_can() {
+        let tags = tag("0123456789abcdef0123456789abcdef").unwrap();
+        assert_eq!(tags[0].name(), MAIL_ID_TAG);
+        assert_eq!(tags[0].value(), "0123456789abcdef0123456789abcdef");
+        assert!(tag("not valid!").is_none());
+        assert!(tag("").is_none());
     }
 
     #[test]

@@ -34,10 +34,16 @@ pub const SESSION: &str = "SESSION#";
 pub const LOGIN: &str = "LOGIN#";
 /// Never written: the health check reads it.
 pub const HEALTH: &str = "HEALTH#";
+/// A mail in the outbox, under its id.
+pub const MAIL: &str = "MAIL#";
+/// A mailbox that is never mailed again (a hard bounce or a complaint).
+pub const SUPPRESSED: &str = "SUPPRESSED#";
+/// A rate-limit counter: one per action, key and time window (hashed).
+pub const LIMIT: &str = "LIMIT#";
 
 /// Every partition-key prefix. Each item kind has its own, and none starts another.
 pub const PK_PREFIXES: &[&str] = &[
-    LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH,
+    LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH, MAIL, SUPPRESSED, LIMIT,
 ];
 
 // ---- Sort keys (`sk`) ----
@@ -59,6 +65,9 @@ pub const IDENTITY_ITEM: &str = "I";
 pub const MAILBOX_ITEM: &str = "M";
 pub const SESSION_ITEM: &str = "S";
 pub const LOGIN_ITEM: &str = "P";
+pub const MAIL_ITEM: &str = "O";
+pub const SUPPRESSED_ITEM: &str = "X";
+pub const LIMIT_ITEM: &str = "C";
 
 /// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
 pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION, MARKER];
@@ -71,11 +80,15 @@ pub const OWNER: &str = "OWNER#";
 pub const PRODUCT_URL: &str = "PRODUCTURL#";
 /// Lists being deleted: a tombstoned meta item waits here until its partition is empty.
 pub const DELETING: &str = "DELETING";
+/// Mails waiting to be sent, by when they are due (`gsi1sk`, see [`mail_due_sk`]).
+pub const OUTBOX: &str = "OUTBOX";
+/// Mails given up after a day of failed tries, by when (for operators).
+pub const DEAD_MAIL: &str = "DEADMAIL";
 /// `gsi1sk` of an owner's lists starts with this.
 pub const OWNER_LIST: &str = "LIST#";
 
 /// Every `gsi1pk` prefix. None starts another.
-pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING];
+pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING, OUTBOX, DEAD_MAIL];
 
 // ---- Builders ----
 
@@ -194,6 +207,40 @@ pub fn login(state_hash: &str) -> Item {
     key(format!("{LOGIN}{state_hash}"), LOGIN_ITEM)
 }
 
+/// A mail in the outbox (`id` is 32 hex digits).
+pub fn mail(id: &str) -> Item {
+    key(format!("{MAIL}{id}"), MAIL_ITEM)
+}
+
+/// `gsi1sk` of a mail in the outbox or among the dead ones: when it is due (or died), then its
+/// id, so that mails sort by time.
+pub fn mail_due_sk(at: OffsetDateTime, id: &str) -> String {
+    format!("{}#{id}", time_text(at))
+}
+
+/// The greatest `gsi1sk` of a mail due at `at`: every [`mail_due_sk`] up to `at` sorts before
+/// it (`~` sorts after every character of an id).
+pub fn mail_due_until(at: OffsetDateTime) -> String {
+    format!("{}#~", time_text(at))
+}
+
+/// A suppressed mailbox (an [`domain::Email::mailbox_key`]).
+pub fn suppressed(mailbox: &str) -> Item {
+    key(format!("{SUPPRESSED}{mailbox}"), SUPPRESSED_ITEM)
+}
+
+/// The counter of `action` for `subject` (an address, a list and mailbox, ...) in the time
+/// window numbered `window`. The subject is hashed (SHA-256, base64url), so that addresses and
+/// mailboxes are not spelled out in the table, and every key has the same short length.
+pub fn limit(action: &str, subject: &str, window: i64) -> Item {
+    let mut digest = Sha256::new();
+    digest.update((action.len() as u64).to_be_bytes());
+    digest.update(action.as_bytes());
+    digest.update(subject.as_bytes());
+    let hash = URL_SAFE_NO_PAD.encode(digest.finalize());
+    key(format!("{LIMIT}{hash}#{window}"), LIMIT_ITEM)
+}
+
 /// The item the health check reads (it never exists).
 pub fn health() -> Item {
     key(HEALTH.to_owned(), "H")
@@ -221,6 +268,10 @@ mod tests {
         // Each prefix ends at a separator that no id contains.
         for prefix in PK_PREFIXES.iter().chain([OWNER, PRODUCT_URL].iter()) {
             assert!(prefix.ends_with('#'), "{prefix}");
+        }
+        // The outbox's index partitions are whole keys, not prefixes of longer ones.
+        for prefix in [DELETING, OUTBOX, DEAD_MAIL] {
+            assert!(!prefix.contains('#'), "{prefix}");
         }
     }
 
@@ -259,6 +310,27 @@ mod tests {
             "MAILBOX#annlee@gmail.com"
         );
         assert_eq!(product_url("https://example.com/cot").len(), 11 + 64);
+    }
+
+    #[test]
+    fn due_mails_sort_by_time_and_stop_at_the_bound() {
+        let at = time::macros::datetime!(2026-12-02 10:00 UTC);
+        let id = "0123456789abcdef0123456789abcdef";
+        let due = mail_due_sk(at, id);
+        assert!(due < mail_due_until(at));
+        assert!(mail_due_sk(at - time::Duration::nanoseconds(1), id) < due);
+        assert!(mail_due_sk(at + time::Duration::nanoseconds(1), id) > mail_due_until(at));
+    }
+
+    #[test]
+    fn limit_keys_hide_their_subject_and_part_by_action_and_window() {
+        let key = limit("reserve", "ann@example.com", 7);
+        let pk = key[PK].as_s().unwrap();
+        assert!(pk.starts_with(LIMIT) && pk.ends_with("#7"), "{pk}");
+        assert!(!pk.contains("ann"));
+        assert_ne!(key, limit("reserve", "ann@example.com", 8));
+        assert_ne!(key, limit("reservation", "ann@example.com", 7));
+        assert_ne!(limit("ab", "c", 1), limit("a", "bc", 1));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! - [`items`]: the layout of lists, gifts, reservations, markers and products;
 //! - one module per aggregate, each a set of functions on a [`Table`]: [`lists`], [`gifts`],
 //!   [`reservations`], [`products`]; [`users`] (accounts, identities, sessions, pending
-//!   sign-ins) has its own store type for the sign-in routes;
+//!   sign-ins) has its own store type for the sign-in routes; [`outbox`] (mails waiting to be
+//!   sent, written in the transactions that cause them) and [`limits`] (rate-limit counters)
+//!   have theirs for the courier and the limiter;
 //! - [`DynamoStore`] (below): the app's storage port, one line per action;
 //! - [`schema`]: the table's definition and `server migrate`.
 
@@ -15,7 +17,9 @@ pub mod codec;
 mod gifts;
 pub mod items;
 pub mod keys;
+pub mod limits;
 mod lists;
+pub mod outbox;
 mod products;
 mod reservations;
 pub mod schema;
@@ -25,7 +29,7 @@ pub mod users;
 pub use table::{Table, MAX_ATTEMPTS};
 
 use app::ports::{
-    ListEdit, ListPage, OwnerListData, ReservationDetails, Reserved, Store, StoreError,
+    Letters, ListEdit, ListPage, OwnerListData, ReservationDetails, Reserved, Store, StoreError,
 };
 use aws_sdk_dynamodb::Client;
 use domain::{
@@ -150,8 +154,9 @@ impl Store for DynamoStore {
         gift_id: &GiftId,
         request: ReserveRequest,
         now: OffsetDateTime,
+        letters: Letters<'_>,
     ) -> Result<Reserved, StoreError> {
-        reservations::reserve(&self.table, list_id, gift_id, &request, now).await
+        reservations::reserve(&self.table, list_id, gift_id, &request, now, letters).await
     }
 
     async fn reservation(
@@ -182,8 +187,9 @@ impl Store for DynamoStore {
         &self,
         token: &ReservationToken,
         now: OffsetDateTime,
+        letters: Letters<'_>,
     ) -> Result<(Gift, Reservation), StoreError> {
-        reservations::confirm_purchase(&self.table, token, now).await
+        reservations::confirm_purchase(&self.table, token, now, letters).await
     }
 
     async fn put_catalogue_product(&self, product: &CatalogueProduct) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use app::ports::{ReservationDetails, Reserved, StoreError};
+use app::ports::{GuestNews, Letters, ReservationDetails, Reserved, StoreError};
 use domain::{
     rules, Gift, GiftId, GiftList, ListId, Quantity, Reservation, ReservationKey, ReservationToken,
     ReserveRequest, RuleError, TokenHash,
@@ -17,6 +17,7 @@ use super::gifts;
 use super::items::{decode_marker, decode_reservation, gift_item, marker_item, reservation_item};
 use super::keys;
 use super::lists::{self, load_meta};
+use super::outbox;
 use super::table::{Expr, Round, Table};
 
 /// The marker exists and points at the reservation whose token hashes to `hash`.
@@ -83,6 +84,7 @@ pub async fn reserve(
     gift_id: &GiftId,
     request: &ReserveRequest,
     now: OffsetDateTime,
+    letters: Letters<'_>,
 ) -> Result<Reserved, StoreError> {
     const OP: &str = "reserve";
     let mailbox = &request.email.mailbox_key();
@@ -152,6 +154,13 @@ pub async fn reserve(
                     )?);
                 }
             }
+            let mails = letters(&GuestNews {
+                list: &meta.list,
+                gift: &outcome.gift,
+                reservation,
+                token: &token,
+            });
+            writes.extend(outbox::enqueue_all(table, &mails, now)?);
             let (reservation, gift) = (outcome.reservation.clone(), outcome.gift);
             let done = if outcome.replaces.is_none() {
                 Reserved::Created {
@@ -193,11 +202,14 @@ pub async fn details(
 
 /// Reads a reservation with its gift and list, applies `rule`, and writes gift and
 /// reservation together (change, cancel, confirm), with the marker when the reservation stops
-/// being active.
+/// being active, and the mails `letters` writes. Nothing is written (and nobody mailed) when
+/// the rule changes nothing.
 pub async fn change<F>(
     table: &Table,
     op: &'static str,
     token: &ReservationToken,
+    now: OffsetDateTime,
+    letters: Letters<'_>,
     rule: F,
 ) -> Result<(Gift, Reservation), StoreError>
 where
@@ -244,6 +256,13 @@ where
                 writes
                     .push(table.delete(keys::marker_of(&reservation.value), points_at(&key.hash))?);
             }
+            let mails = letters(&GuestNews {
+                list: &meta.list,
+                gift: &new_gift,
+                reservation: &new_reservation,
+                token,
+            });
+            writes.extend(outbox::enqueue_all(table, &mails, now)?);
             Ok(table
                 .transact(op, writes)
                 .await?
@@ -258,9 +277,14 @@ pub async fn change_quantity(
     quantity: Quantity,
     now: OffsetDateTime,
 ) -> Result<(Gift, Reservation), StoreError> {
-    change(table, "change_reservation", token, |list, gift, r| {
-        rules::change_quantity(list, gift, r, quantity, now)
-    })
+    change(
+        table,
+        "change_reservation",
+        token,
+        now,
+        &|_| Vec::new(),
+        |list, gift, r| rules::change_quantity(list, gift, r, quantity, now),
+    )
     .await
 }
 
@@ -269,9 +293,14 @@ pub async fn cancel(
     token: &ReservationToken,
     now: OffsetDateTime,
 ) -> Result<(Gift, Reservation), StoreError> {
-    change(table, "cancel_reservation", token, |_, gift, r| {
-        rules::cancel(gift, r, now)
-    })
+    change(
+        table,
+        "cancel_reservation",
+        token,
+        now,
+        &|_| Vec::new(),
+        |_, gift, r| rules::cancel(gift, r, now),
+    )
     .await
 }
 
@@ -279,9 +308,15 @@ pub async fn confirm_purchase(
     table: &Table,
     token: &ReservationToken,
     now: OffsetDateTime,
+    letters: Letters<'_>,
 ) -> Result<(Gift, Reservation), StoreError> {
-    change(table, "confirm_purchase", token, |_, gift, r| {
-        rules::confirm_purchase(gift, r, now)
-    })
+    change(
+        table,
+        "confirm_purchase",
+        token,
+        now,
+        letters,
+        |_, gift, r| rules::confirm_purchase(gift, r, now),
+    )
     .await
 }

@@ -317,6 +317,69 @@ impl Table {
         }
     }
 
+    /// The first page of a query (its `limit` bounds it).
+    pub async fn query_page(
+        &self,
+        op: &'static str,
+        query: QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let page = query.send().await.map_err(|e| self.fail(op, &e))?;
+        Ok(page.items.unwrap_or_default())
+    }
+
+    /// How many items a query (with `Select::Count`) matches, over every page.
+    pub async fn query_count(
+        &self,
+        op: &'static str,
+        query: QueryFluentBuilder,
+    ) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.fail(op, &e))?;
+            count += usize::try_from(page.count).unwrap_or(0);
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(count),
+            }
+        }
+    }
+
+    /// Every item whose `attribute` starts with `prefix`, by a full scan: for operators'
+    /// commands and tests, never for a request.
+    pub async fn scan_prefix(
+        &self,
+        op: &'static str,
+        attribute: &str,
+        prefix: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.name)
+                .filter_expression("begins_with(#a, :prefix)")
+                .expression_attribute_names("#a", attribute)
+                .expression_attribute_values(":prefix", string(prefix))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.fail(op, &e))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     // ---- Transactions ----
 
     pub fn put(&self, item: Item, expr: Expr) -> Result<TransactWriteItem, StoreError> {
@@ -377,6 +440,7 @@ impl Table {
         op: &'static str,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Written, StoreError> {
+        let queues_mail = super::outbox::queues_mail(&writes);
         let result = self
             .client
             .transact_write_items()
@@ -384,7 +448,12 @@ impl Table {
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(Written::Committed),
+            Ok(_) => {
+                if queues_mail {
+                    super::outbox::QUEUED.notify_one();
+                }
+                return Ok(Written::Committed);
+            }
             Err(err) => err,
         };
         if let SdkError::ServiceError(service) = &err {

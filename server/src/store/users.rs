@@ -300,8 +300,8 @@ impl UserStore {
     /// 2. Otherwise, when the provider verified the email, and a user already owns that
     ///    mailbox ([`Email::mailbox_key`]), the identity is linked to that user.
     /// 3. Otherwise a new user is created with the identity's name and email, together with the
-    ///    identity and, only for a verified email, the mailbox. An unverified email never
-    ///    creates nor follows a mailbox item.
+    ///    identity, only for a verified email the mailbox, and the welcome mail (queued in the
+    ///    outbox). An unverified email never creates nor follows a mailbox item.
     ///
     /// Every write is conditional. A sign-in that loses a race (the same identity in two tabs,
     /// two identities with one mailbox) starts again from step 1, at most
@@ -371,6 +371,12 @@ impl UserStore {
                 if let Some(mailbox) = mailbox {
                     writes.push(table.put(mailbox_item(mailbox, &user.id, now), Expr::absent())?);
                 }
+                // The welcome mail, queued with the account it greets.
+                let welcome = app::ports::Mail::Welcome {
+                    to: user.email.clone(),
+                    name: user.display_name.clone(),
+                };
+                writes.push(super::outbox::enqueue(table, &welcome, now)?);
                 let written = table.transact(OP, writes).await?;
                 if written == Written::Committed {
                     tracing::info!(operation = OP, user = %user.id, "account created");

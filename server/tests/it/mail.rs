@@ -59,7 +59,10 @@ async fn a_welcome_mail_reaches_the_outbox_with_both_parts() {
         name: PersonName::parse(name).expect("a name"),
     };
 
-    mailer.send(&mail).await.expect("sent");
+    mailer
+        .send(&mail, "0123456789abcdef0123456789abcdef")
+        .await
+        .expect("sent");
 
     let sent = sent_to(&to).await;
     assert_eq!(sent.len(), 1, "exactly one message to {to}: {sent:?}");
@@ -103,7 +106,10 @@ async fn a_reservation_mail_reaches_the_outbox_with_the_shop_and_manage_links() 
         manage_url: manage_url.clone(),
     };
 
-    mailer.send(&mail).await.expect("sent");
+    mailer
+        .send(&mail, "0123456789abcdef0123456789abcdef")
+        .await
+        .expect("sent");
 
     let sent = sent_to(&to).await;
     assert_eq!(sent.len(), 1, "exactly one message to {to}: {sent:?}");
@@ -145,7 +151,10 @@ async fn a_refused_message_is_rejected_and_not_sent() {
         name: PersonName::parse("Ann").expect("a name"),
     };
 
-    assert_eq!(mailer.send(&mail).await, Err(MailError::Rejected));
+    assert_eq!(
+        mailer.send(&mail, "0123456789abcdef0123456789abcdef").await,
+        Err(MailError::Rejected)
+    );
     assert!(sent_to(&to).await.is_empty());
 }
 
@@ -185,9 +194,12 @@ async fn an_unreachable_service_is_unavailable_within_seconds() {
     };
 
     let started = Instant::now();
-    let outcome = tokio::time::timeout(Duration::from_secs(10), mailer.send(&mail))
-        .await
-        .expect("an answer within 10 seconds");
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        mailer.send(&mail, "0123456789abcdef0123456789abcdef"),
+    )
+    .await
+    .expect("an answer within 10 seconds");
     assert_eq!(outcome, Err(MailError::Unavailable));
     let took = started.elapsed();
     assert!(took < Duration::from_secs(6), "took {took:?}");

@@ -3,6 +3,7 @@
 //!
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
+use crate::common::no_mail;
 use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use app::error::AppError;
 use app::owner;
@@ -330,6 +331,7 @@ async fn gifts_are_added_edited_and_removed_by_the_rules() {
                 user_id: None,
             },
             OffsetDateTime::now_utc(),
+            &no_mail,
         )
         .await
         .unwrap();

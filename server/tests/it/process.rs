@@ -163,3 +163,55 @@ fn the_client_secret_is_never_printed() {
     assert!(all.contains("valid"), "{all}");
     assert!(!all.contains(secret));
 }
+
+/// A server process on `table` (created at start), listening on a free port.
+fn start_server(table: &str) -> (String, Child) {
+    let addr = free_addr();
+    let mut child = Command::new(BIN)
+        .env("EWELISTS_CONFIG_FILE", config_file())
+        .env("EWELISTS_TABLE", table)
+        .env("EWELISTS_AUTO_MIGRATE", "true")
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&addr, &mut child);
+    (addr, child)
+}
+
+fn kill_hard(child: &mut Child) {
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+}
+
+#[test]
+fn two_servers_share_one_quota() {
+    require_stack();
+    let table = format!("quota-{}", uuid::Uuid::new_v4().simple());
+    let (a, mut first) = start_server(&table);
+    let (b, mut second) = start_server(&table);
+    // The reservation page allows 60 a minute per address: stay inside one minute.
+    let into_minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if into_minute > 40 {
+        std::thread::sleep(Duration::from_secs(61 - into_minute));
+    }
+    let mut refused = 0;
+    for i in 0..80 {
+        let addr = if i % 2 == 0 { &a } else { &b };
+        let page = get(addr, "/reservations/no-such-token", "quota").unwrap();
+        if page.starts_with("HTTP/1.1 429") {
+            refused += 1;
+        } else {
+            assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+        }
+    }
+    kill_hard(&mut first);
+    kill_hard(&mut second);
+    assert_eq!(refused, 20, "one quota of 60 for both servers, not 60 each");
+}

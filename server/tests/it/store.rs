@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::common::{
-    fixture, new_gift, new_list, now, number, product, quantity, request, text, Fixture, Item,
+    fixture, new_gift, new_list, no_mail, now, number, product, quantity, request, text, Fixture,
+    Item,
 };
 use app::ports::{ListEdit, Reserved, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -58,7 +59,7 @@ async fn reserve_new(
 ) -> ReservationToken {
     created(
         f.store
-            .reserve(list, gift, request(email, quantity), now())
+            .reserve(list, gift, request(email, quantity), now(), &no_mail)
             .await
             .unwrap(),
     )
@@ -183,7 +184,13 @@ async fn other_users_get_not_found_and_change_nothing() {
     let stranger = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[2]).await;
     f.store
-        .reserve(&list.id, &gifts[0], request("ann@example.com", 1), now())
+        .reserve(
+            &list.id,
+            &gifts[0],
+            request("ann@example.com", 1),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
     let before = f.raw_partition(&list.id).await;
@@ -232,6 +239,7 @@ async fn delete_list_removes_every_item() {
                 gift,
                 request(&format!("g{i}@example.com"), 1),
                 now(),
+                &no_mail,
             )
             .await
             .unwrap();
@@ -318,7 +326,13 @@ async fn pages_past_one_megabyte_are_read_whole() {
     }
     let first_gift = f.store.list_page(&list.id).await.unwrap().unwrap().gifts[0].id;
     f.store
-        .reserve(&list.id, &first_gift, request("ann@example.com", 1), now())
+        .reserve(
+            &list.id,
+            &first_gift,
+            request("ann@example.com", 1),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
 
@@ -365,7 +379,13 @@ async fn a_malformed_item_is_corrupt_not_a_panic() {
     assert_eq!(f.store.list_page(&list.id).await, Err(StoreError::Corrupt));
     assert_eq!(
         f.store
-            .reserve(&list.id, &gifts[0], request("a@example.com", 1), now())
+            .reserve(
+                &list.id,
+                &gifts[0],
+                request("a@example.com", 1),
+                now(),
+                &no_mail
+            )
             .await,
         Err(StoreError::Corrupt)
     );
@@ -401,7 +421,7 @@ async fn a_marker_that_leads_nowhere_is_corrupt_and_the_owner_page_ignores_marke
     for gift in &gifts {
         assert_eq!(
             f.store
-                .reserve(&list.id, gift, request("a@example.com", 1), now())
+                .reserve(&list.id, gift, request("a@example.com", 1), now(), &no_mail)
                 .await
                 .map(drop),
             Err(StoreError::Corrupt)
@@ -410,7 +430,13 @@ async fn a_marker_that_leads_nowhere_is_corrupt_and_the_owner_page_ignores_marke
     assert_eq!(f.raw_partition(&list.id).await, before, "nothing written");
     // Other mailboxes are unaffected, and the owner's whole-partition read skips markers.
     f.store
-        .reserve(&list.id, &gifts[0], request("b@example.com", 1), now())
+        .reserve(
+            &list.id,
+            &gifts[0],
+            request("b@example.com", 1),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
     let owned = f.store.owner_list(&owner, &list.id).await.unwrap();
@@ -537,9 +563,15 @@ async fn an_interrupted_delete_leaves_the_list_gone_everywhere_and_a_sweep_finis
     assert!(s.lists_of_owner(&owner).await.unwrap().is_empty());
     let last_gift = gifts.last().unwrap().id;
     assert_eq!(
-        s.reserve(&list.id, &last_gift, request("late@example.com", 1), now())
-            .await
-            .map(drop),
+        s.reserve(
+            &list.id,
+            &last_gift,
+            request("late@example.com", 1),
+            now(),
+            &no_mail
+        )
+        .await
+        .map(drop),
         Err(StoreError::NotFound)
     );
     assert_eq!(
@@ -616,9 +648,18 @@ async fn edit_gift_changes_fields_and_refuses_what_the_rules_refuse() {
     let (list, gifts) = seeded(&f, owner, &[5, 1]).await;
     let t = now() + Duration::minutes(5);
     let token = reserve_new(&f, &list.id, &gifts[0], "ann@example.com", 2).await;
-    f.store.confirm_purchase(&token, now()).await.unwrap();
     f.store
-        .reserve(&list.id, &gifts[0], request("bob@example.com", 1), now())
+        .confirm_purchase(&token, now(), &no_mail)
+        .await
+        .unwrap();
+    f.store
+        .reserve(
+            &list.id,
+            &gifts[0],
+            request("bob@example.com", 1),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
 
@@ -735,21 +776,39 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
 
     let reserved = f
         .store
-        .reserve(&list.id, &gifts[0], request("ann@example.com", 2), now())
+        .reserve(
+            &list.id,
+            &gifts[0],
+            request("ann@example.com", 2),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
     assert_eq!(reserved.gift().reserved, 2);
     assert_eq!(reserved.reservation().state, ReservationState::Reserved);
     assert_eq!(
         f.store
-            .reserve(&list.id, &gifts[0], request("bob@example.com", 1), now())
+            .reserve(
+                &list.id,
+                &gifts[0],
+                request("bob@example.com", 1),
+                now(),
+                &no_mail
+            )
             .await
             .map(drop),
         Err(StoreError::Rule(RuleError::NoneLeft))
     );
     assert_eq!(
         f.store
-            .reserve(&list.id, &gifts[1], request("bob@example.com", 3), now())
+            .reserve(
+                &list.id,
+                &gifts[1],
+                request("bob@example.com", 3),
+                now(),
+                &no_mail
+            )
             .await
             .map(drop),
         Err(StoreError::Rule(RuleError::NotEnoughLeft { remaining: 2 }))
@@ -760,7 +819,8 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
                 &list.id,
                 &GiftId::generate(),
                 request("bob@example.com", 1),
-                now()
+                now(),
+                &no_mail
             )
             .await
             .map(drop),
@@ -772,7 +832,8 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
                 &ListId::generate(),
                 &gifts[0],
                 request("bob@example.com", 1),
-                now()
+                now(),
+                &no_mail
             )
             .await
             .map(drop),
@@ -786,7 +847,13 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
     let before = f.raw_partition(&list.id).await;
     assert_eq!(
         f.store
-            .reserve(&list.id, &gifts[1], request("bob@example.com", 1), now())
+            .reserve(
+                &list.id,
+                &gifts[1],
+                request("bob@example.com", 1),
+                now(),
+                &no_mail
+            )
             .await
             .map(drop),
         Err(StoreError::Rule(RuleError::ListClosed))
@@ -814,6 +881,7 @@ async fn the_same_mailbox_twice_increases_one_reservation_under_a_new_token() {
             &gifts[0],
             request("annlee+party@googlemail.com", 2),
             later,
+            &no_mail,
         )
         .await
         .unwrap();
@@ -867,7 +935,13 @@ async fn the_same_mailbox_twice_increases_one_reservation_under_a_new_token() {
     assert_eq!(marker(&f.raw_partition(&list.id).await), None);
     let fresh = f
         .store
-        .reserve(&list.id, &gifts[0], request("annlee@gmail.com", 1), now())
+        .reserve(
+            &list.id,
+            &gifts[0],
+            request("annlee@gmail.com", 1),
+            now(),
+            &no_mail,
+        )
         .await
         .unwrap();
     assert!(matches!(fresh, Reserved::Created { .. }));
@@ -908,7 +982,7 @@ async fn two_spellings_of_one_mailbox_racing_end_with_one_active_reservation() {
                 tokio::spawn(async move {
                     start.wait().await;
                     store
-                        .reserve(&list_id, &gift, request(email, 1), now())
+                        .reserve(&list_id, &gift, request(email, 1), now(), &no_mail)
                         .await
                 }),
             ));
@@ -1005,7 +1079,11 @@ async fn change_cancel_and_confirm_with_their_refusals() {
         .unwrap();
     assert_eq!(gift.reserved, 2);
 
-    let (gift, r) = f.store.confirm_purchase(&ann, now()).await.unwrap();
+    let (gift, r) = f
+        .store
+        .confirm_purchase(&ann, now(), &no_mail)
+        .await
+        .unwrap();
     assert_eq!(
         (gift.reserved, gift.bought, r.state),
         (1, 1, ReservationState::Bought)
@@ -1024,13 +1102,19 @@ async fn change_cancel_and_confirm_with_their_refusals() {
         state: ReservationState::Cancelled,
     }));
     assert_eq!(f.store.cancel_reservation(&ann, now()).await, bought);
-    assert_eq!(f.store.confirm_purchase(&ann, now()).await, bought);
+    assert_eq!(
+        f.store.confirm_purchase(&ann, now(), &no_mail).await,
+        bought
+    );
     assert_eq!(
         f.store.change_reservation(&ann, quantity(2), now()).await,
         bought
     );
     assert_eq!(f.store.cancel_reservation(&bob, now()).await, cancelled);
-    assert_eq!(f.store.confirm_purchase(&bob, now()).await, cancelled);
+    assert_eq!(
+        f.store.confirm_purchase(&bob, now(), &no_mail).await,
+        cancelled
+    );
     assert_eq!(f.raw_partition(&list.id).await, before);
 
     // On a closed list guests may still cancel, confirm and reduce, not increase.
@@ -1049,7 +1133,11 @@ async fn change_cancel_and_confirm_with_their_refusals() {
         .await
         .unwrap();
     assert_eq!(gift.reserved, 2);
-    let (gift, _) = f.store.confirm_purchase(&cy, now()).await.unwrap();
+    let (gift, _) = f
+        .store
+        .confirm_purchase(&cy, now(), &no_mail)
+        .await
+        .unwrap();
     assert_eq!((gift.reserved, gift.bought), (0, 3));
     // Nothing is active any more, so no marker is left.
     let raw = f.raw_partition(&list.id).await;
@@ -1212,6 +1300,7 @@ async fn two_hundred_guests_racing_for_five_get_exactly_five() {
                         &gift_id,
                         request(&format!("guest{i}@example.com"), 1),
                         now(),
+                        &no_mail,
                     )
                     .await
             })
@@ -1295,7 +1384,7 @@ async fn a_mixed_storm_keeps_every_invariant() {
                         let email = emails[rng.random_range(0..emails.len())];
                         let n = rng.random_range(1..=3);
                         store
-                            .reserve(&list_id, &gift, request(email, n), now())
+                            .reserve(&list_id, &gift, request(email, n), now(), &no_mail)
                             .await
                             .map(|r| tokens.lock().unwrap().push(r.token().clone()))
                     } else if let Some(token) = pick(&mut rng) {
@@ -1305,7 +1394,10 @@ async fn a_mixed_storm_keeps_every_invariant() {
                                 store.change_reservation(&token, n, now()).await.map(drop)
                             }
                             70..=84 => store.cancel_reservation(&token, now()).await.map(drop),
-                            85..=94 => store.confirm_purchase(&token, now()).await.map(drop),
+                            85..=94 => store
+                                .confirm_purchase(&token, now(), &no_mail)
+                                .await
+                                .map(drop),
                             _ => store.reservation(&token).await.map(drop),
                         }
                     } else {

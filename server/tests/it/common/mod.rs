@@ -16,6 +16,11 @@ use time::OffsetDateTime;
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// Letters for an action whose test does not look at mail: none.
+pub fn no_mail(_: &app::ports::GuestNews<'_>) -> Vec<app::ports::Mail> {
+    Vec::new()
+}
+
 /// DynamoDB Local's endpoint. The tests need it: they fail rather than skip without it.
 pub fn endpoint() -> String {
     match std::env::var("EWELISTS_DYNAMODB_ENDPOINT") {
@@ -278,4 +283,5 @@ pub fn request(email: &str, n: u32) -> ReserveRequest {
     }
 }
 
+pub mod proxy;
 pub mod site;

@@ -423,8 +423,42 @@ struct Outbox {
     messages: HashMap<String, Vec<SentMail>>,
 }
 
+/// Delivers every mail due in the site's outbox (as the server's courier would), then every
+/// message the stack's mail service holds for `to`.
+pub async fn mail_to(state: &AppState, to: &str) -> Vec<SentMail> {
+    state
+        .courier
+        .deliver_all_due(time::OffsetDateTime::now_utc())
+        .await
+        .expect("the outbox is readable");
+    outbox_for(to).await
+}
+
+/// Waits, when fewer than `margin` seconds are left of the current window of `seconds`
+/// (windows are aligned on the epoch, as the rate limits' are), until the next one starts, so
+/// that a test counting against a quota stays inside one window.
+pub async fn clear_of_window_end(seconds: u64, margin: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let left = seconds as f64 - now % seconds as f64;
+    if left < margin as f64 {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(left + 0.05)).await;
+    }
+}
+
 /// Every message in the stack's mail outbox sent to `to`, in any account.
 pub async fn outbox_for(to: &str) -> Vec<SentMail> {
+    outbox_all()
+        .await
+        .into_iter()
+        .filter(|m| m.to.iter().any(|a| a == to))
+        .collect()
+}
+
+/// Every message in the stack's mail outbox, in any account.
+pub async fn outbox_all() -> Vec<SentMail> {
     let url = format!(
         "{}/_ministack/ses/messages",
         stack_var("EWELISTS_TEST_MINISTACK").trim_end_matches('/')
@@ -436,10 +470,5 @@ pub async fn outbox_for(to: &str) -> Vec<SentMail> {
         .json()
         .await
         .expect("the outbox as JSON");
-    outbox
-        .messages
-        .into_values()
-        .flatten()
-        .filter(|m| m.to.iter().any(|a| a == to))
-        .collect()
+    outbox.messages.into_values().flatten().collect()
 }
