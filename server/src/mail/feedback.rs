@@ -74,15 +74,17 @@ fn collect(value: &Value, found: &mut Vec<Suppression>) {
                 .get("eventType")
                 .or_else(|| record.get("notificationType"))
                 .and_then(Value::as_str);
+            // `Value` indexing gives `Null` for what is missing (a `Map`'s would panic).
+            let field = |name: &str| record.get(name).unwrap_or(&Value::Null);
             match kind {
                 Some("Bounce") => {
-                    let bounce = &record["bounce"];
+                    let bounce = field("bounce");
                     if bounce["bounceType"].as_str() == Some("Permanent") {
                         recipients(&bounce["bouncedRecipients"], Reason::Bounce, found);
                     }
                 }
                 Some("Complaint") => {
-                    let complaint = &record["complaint"];
+                    let complaint = field("complaint");
                     recipients(&complaint["complainedRecipients"], Reason::Complaint, found);
                 }
                 _ => {}

@@ -161,6 +161,9 @@ pub struct MailRecord {
     pub kind: String,
     pub state: MailState,
     pub tries: u32,
+    pub queued_at: Option<OffsetDateTime>,
+    /// When it was sent, given up or suppressed.
+    pub done_at: Option<OffsetDateTime>,
 }
 
 /// What an operator sees of the outbox (`server outbox`).
@@ -355,6 +358,8 @@ impl Outbox {
                     kind: f.s(name::MAIL_KIND).ok()?.to_owned(),
                     state: MailState::parse(f.s(attr::STATE).ok()?)?,
                     tries: f.n(name::TRIES).ok()?,
+                    queued_at: f.time(name::QUEUED_AT).ok(),
+                    done_at: f.time(name::DONE_AT).ok(),
                 })
             })
             .collect())

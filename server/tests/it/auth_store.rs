@@ -197,11 +197,11 @@ async fn the_first_sign_in_creates_the_account_and_the_next_one_finds_it() {
         }
     );
 
-    // User, identity and verified mailbox.
+    // User, identity, verified mailbox, and the welcome mail (queued once).
     let items = f.raw_scan().await;
     let mut kinds: Vec<&str> = items.iter().map(|i| text(i, "kind")).collect();
     kinds.sort();
-    assert_eq!(kinds, ["identity", "mailbox", "user"]);
+    assert_eq!(kinds, ["identity", "mail", "mailbox", "user"]);
     assert!(!format!("{items:?}").contains("IDENTITY#sub-ann"));
     f.drop_table().await;
 }
@@ -344,9 +344,11 @@ async fn racing_first_sign_ins_of_one_verified_mailbox_make_one_account() {
     assert_eq!(count("user"), 1);
     assert_eq!(count("mailbox"), 1);
     assert_eq!(count("identity"), 8);
+    // One account, so one welcome mail.
+    assert_eq!(count("mail"), 1);
     assert!(items
         .iter()
-        .filter(|i| text(i, "kind") != "user")
+        .filter(|i| !["user", "mail"].contains(&text(i, "kind")))
         .all(|i| text(i, "user_id") == id.as_str()));
     f.drop_table().await;
 }
