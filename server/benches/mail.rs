@@ -10,6 +10,8 @@
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
+use common::{ms, percentile};
+
 use std::time::{Duration, Instant};
 
 use app::guest;
@@ -24,18 +26,6 @@ use server::AppState;
 use time::OffsetDateTime;
 
 const GUESTS: usize = 150;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
-}
 
 /// `GUESTS` reservations, one after another; their answer times, sorted.
 async fn reserve_many(state: &AppState, list: &str, gifts: &[String], run: &str) -> Vec<Duration> {

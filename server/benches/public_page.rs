@@ -12,6 +12,8 @@
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
+use common::{ms, percentile};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,18 +33,6 @@ struct Report {
     requests: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
 }
 
 /// Serves `router` on a runtime of its own with one worker thread; returns its address.

@@ -11,6 +11,8 @@
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
+use common::{ms, percentile};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,18 +37,6 @@ struct ClientReport {
     ok: usize,
     conflicts: usize,
     refused: usize,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
 }
 
 #[tokio::main]

@@ -13,6 +13,7 @@ use std::time::Duration;
 use app::ports::StoreError;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem,
@@ -301,6 +302,20 @@ impl Table {
         query: QueryFluentBuilder,
     ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
+        self.each_page(op, query, |page| {
+            items.extend(page.items.unwrap_or_default())
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// Runs `query` to its last page, handing each page to `on_page`.
+    async fn each_page(
+        &self,
+        op: &'static str,
+        query: QueryFluentBuilder,
+        mut on_page: impl FnMut(QueryOutput),
+    ) -> Result<(), StoreError> {
         let mut start = None;
         loop {
             let page = query
@@ -309,10 +324,14 @@ impl Table {
                 .send()
                 .await
                 .map_err(|e| self.fail(op, &e))?;
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
+            let next = page
+                .last_evaluated_key
+                .clone()
+                .filter(|key| !key.is_empty());
+            on_page(page);
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(()),
             }
         }
     }
@@ -334,20 +353,11 @@ impl Table {
         query: QueryFluentBuilder,
     ) -> Result<usize, StoreError> {
         let mut count = 0;
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.fail(op, &e))?;
-            count += usize::try_from(page.count).unwrap_or(0);
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(count),
-            }
-        }
+        self.each_page(op, query, |page| {
+            count += usize::try_from(page.count).unwrap_or(0)
+        })
+        .await?;
+        Ok(count)
     }
 
     /// Every item whose `attribute` starts with `prefix`, by a full scan: for operators'

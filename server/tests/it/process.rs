@@ -164,8 +164,8 @@ fn the_client_secret_is_never_printed() {
     assert!(!all.contains(secret));
 }
 
-/// A server process on `table` (created at start), listening on a free port.
-fn start_server(table: &str) -> (String, Child) {
+/// A server process on `table` (created at start), listening on a free port, once healthy.
+pub(crate) fn start_server(table: &str) -> (String, Child) {
     let addr = free_addr();
     let mut child = Command::new(BIN)
         .env("EWELISTS_CONFIG_FILE", config_file())

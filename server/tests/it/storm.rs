@@ -4,7 +4,7 @@
 //! the killed process but not yet recorded). Prints the counts.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,36 +15,7 @@ use leptos::server_fn::ServerFn;
 use time::OffsetDateTime;
 
 use crate::common::{new_gift, new_list, site};
-
-const BIN: &str = env!("CARGO_BIN_EXE_server");
-
-fn start(table: &str) -> (String, Child) {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
-    let mut child = Command::new(BIN)
-        .env(
-            "EWELISTS_CONFIG_FILE",
-            format!("{}/../Leptos.toml", env!("CARGO_MANIFEST_DIR")),
-        )
-        .env("EWELISTS_TABLE", table)
-        .env("EWELISTS_AUTO_MIGRATE", "true")
-        .env("LEPTOS_SITE_ADDR", &addr)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(child.try_wait().unwrap().is_none(), "the server exited");
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (addr, child)
-}
+use crate::process::start_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_loses_no_acknowledged_reservation_and_no_mail() {
@@ -62,7 +33,7 @@ async fn a_killed_server_loses_no_acknowledged_reservation_and_no_mail() {
         gifts.push(gift.id.to_string());
     }
 
-    let (addr, mut server) = start(&table);
+    let (addr, mut server) = start_server(&table);
     let origin = url::Url::parse(&site_url)
         .unwrap()
         .origin()
@@ -127,7 +98,7 @@ async fn a_killed_server_loses_no_acknowledged_reservation_and_no_mail() {
 
     // Restarted: its courier delivers what is due; the mails the killed one had taken are due
     // when their lease ends (the test's courier looks past it).
-    let (_, mut restarted) = start(&table);
+    let (_, mut restarted) = start_server(&table);
     let later = OffsetDateTime::now_utc() + domain::delivery::LEASE * 2;
     let outbox = state.courier.outbox();
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -16,6 +16,20 @@ use time::OffsetDateTime;
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// The `p` quantile of sorted durations (benchmarks).
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    if sorted.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Milliseconds, for printing.
+pub fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
 /// Letters for an action whose test does not look at mail: none.
 pub fn no_mail(_: &app::ports::GuestNews<'_>) -> Vec<app::ports::Mail> {
     Vec::new()
