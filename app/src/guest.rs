@@ -252,10 +252,13 @@ pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
         shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let now = now();
-        // The owner's address for their notice (a list's owner never changes).
+        // The owner's address for their notice (a list's owner never changes), read only when
+        // the surprise setting lets them be told.
         let owner = match services.store.get_list(&token.list_id()).await? {
-            Some(list) => services.directory.user(&list.owner).await?,
-            None => None,
+            Some(list) if list.owner_visibility(now.date()) != OwnerVisibility::Nothing => {
+                services.directory.user(&list.owner).await?
+            }
+            _ => None,
         };
         let letters = |news: &GuestNews<'_>| {
             let (list, gift, reservation) = (news.list, news.gift, news.reservation);
@@ -333,7 +336,8 @@ pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
     .await
 }
 
-/// What the guests' server functions share: reading ids and tokens, rate limits, links, and the remembered-reservations cookie.
+/// What the guests' server functions share: reading ids and tokens, rate limits, links, and
+/// the remembered-reservations cookie.
 #[cfg(feature = "ssr")]
 mod shared {
     use domain::{ListId, ReservationToken};

@@ -100,6 +100,11 @@ pub struct GuestNews<'a> {
 /// one has none, and nobody waits for the mail service (a courier delivers them).
 pub type Letters<'a> = &'a (dyn Fn(&GuestNews<'_>) -> Vec<Mail> + Send + Sync);
 
+/// The letters of an action that mails nobody.
+pub fn no_mail(_: &GuestNews<'_>) -> Vec<Mail> {
+    Vec::new()
+}
+
 /// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reserved {

@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::ports::{Store, StoreError};
+use app::ports::{no_mail, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{fixture, new_gift, new_list, no_mail, now, request};
+use common::{fixture, new_gift, new_list, now, request};
 use domain::UserId;
 
 const CLIENTS: usize = 32;

@@ -105,10 +105,16 @@ impl Refused {
         self.keys.get(&(action, key.to_owned())) == Some(&window)
     }
 
-    fn insert(&mut self, action: GuestAction, key: &str, window: i64, quotas: &Quotas) {
+    fn insert(
+        &mut self,
+        action: GuestAction,
+        key: &str,
+        window: i64,
+        quotas: &Quotas,
+        now: OffsetDateTime,
+    ) {
         if self.keys.len() >= REMEMBERED_REFUSALS {
             // Forget the refusals of windows that have ended; if that is not enough, all.
-            let now = OffsetDateTime::now_utc();
             self.keys
                 .retain(|(action, _), w| quotas.of(*action).window(now).0 == *w);
             if self.keys.len() >= REMEMBERED_REFUSALS {
@@ -165,7 +171,8 @@ impl TableLimiter {
                 Ok(true) => {}
                 Ok(false) => {
                     allowed = false;
-                    self.refused().insert(action, key, window, &self.quotas);
+                    self.refused()
+                        .insert(action, key, window, &self.quotas, now);
                 }
                 // Logged by the store; the action that follows will find the table too.
                 Err(_) => tracing::warn!(action = name, "rate limit not checked"),
@@ -205,7 +212,8 @@ mod tests {
     fn a_refusal_is_remembered_for_its_window_only() {
         let quotas = Quotas::standard();
         let mut refused = Refused::default();
-        refused.insert(GuestAction::Reserve, "203.0.113.7", 5, &quotas);
+        let now = OffsetDateTime::now_utc();
+        refused.insert(GuestAction::Reserve, "203.0.113.7", 5, &quotas, now);
         assert!(refused.holds(GuestAction::Reserve, "203.0.113.7", 5));
         assert!(!refused.holds(GuestAction::Reserve, "203.0.113.7", 6));
         assert!(!refused.holds(GuestAction::Reservation, "203.0.113.7", 5));
@@ -216,9 +224,16 @@ mod tests {
     fn remembered_refusals_stay_bounded() {
         let quotas = Quotas::standard();
         let mut refused = Refused::default();
+        let now = OffsetDateTime::now_utc();
         for i in 0..REMEMBERED_REFUSALS + 5 {
             // Windows long gone: forgotten when the set is full.
-            refused.insert(GuestAction::Reservation, &format!("key-{i}"), 1, &quotas);
+            refused.insert(
+                GuestAction::Reservation,
+                &format!("key-{i}"),
+                1,
+                &quotas,
+                now,
+            );
         }
         assert!(refused.keys.len() <= REMEMBERED_REFUSALS);
     }

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use app::ports::{GuestNews, Letters, ReservationDetails, Reserved, StoreError};
+use app::ports::{no_mail, GuestNews, Letters, ReservationDetails, Reserved, StoreError};
 use domain::{
     rules, Gift, GiftId, GiftList, ListId, Quantity, Reservation, ReservationKey, ReservationToken,
     ReserveRequest, RuleError, TokenHash,
@@ -282,7 +282,7 @@ pub async fn change_quantity(
         "change_reservation",
         token,
         now,
-        &|_| Vec::new(),
+        &no_mail,
         |list, gift, r| rules::change_quantity(list, gift, r, quantity, now),
     )
     .await
@@ -298,7 +298,7 @@ pub async fn cancel(
         "cancel_reservation",
         token,
         now,
-        &|_| Vec::new(),
+        &no_mail,
         |_, gift, r| rules::cancel(gift, r, now),
     )
     .await

@@ -123,6 +123,17 @@ pub(crate) async fn reserve(
 }
 
 /// The manage link's token from a Created answer.
+/// A guest confirms the purchase on their reservation page.
+pub(crate) async fn confirm_purchase(state: &AppState, token: &str) -> Reply {
+    post(
+        state,
+        guest::ConfirmPurchase::PATH,
+        "",
+        &form(&[("token", token)]),
+    )
+    .await
+}
+
 pub(crate) fn token_of(reply: &Reply) -> String {
     match json::<ReserveAnswer>(reply) {
         ReserveAnswer::Created { manage_path, .. } => {
@@ -350,13 +361,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     assert_eq!(view.max_quantity, 3);
 
     // Confirm the purchase: a thank-you to the guest and a nameless notice to the owner.
-    let bought = post(
-        &state,
-        guest::ConfirmPurchase::PATH,
-        "",
-        &form(&[("token", &token)]),
-    )
-    .await;
+    let bought = confirm_purchase(&state, &token).await;
     assert_eq!(bought.status, StatusCode::OK, "{}", bought.body);
     let guest_mail = site::mail_to(&state, &email).await;
     assert_eq!(
@@ -443,13 +448,7 @@ async fn the_owners_notice_follows_the_surprise_mode() {
         .await;
         let token =
             token_of(&reserve(&state, &list, &gift, "Nell", &unique_email("nell"), "1").await);
-        post(
-            &state,
-            guest::ConfirmPurchase::PATH,
-            "",
-            &form(&[("token", &token)]),
-        )
-        .await;
+        confirm_purchase(&state, &token).await;
         let notices = owner_notices(&state, &owner).await;
         assert_eq!(!notices.is_empty(), expect_notice, "{mode:?}");
         if expect_name {

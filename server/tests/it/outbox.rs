@@ -19,7 +19,9 @@ use time::OffsetDateTime;
 
 use crate::common::proxy::{host_port, Relay};
 use crate::common::site::{self, form};
-use crate::guest::{guest_config, list_with_gift, post, reserve, token_of, unique_email};
+use crate::guest::{
+    confirm_purchase, guest_config, list_with_gift, post, reserve, token_of, unique_email,
+};
 
 /// The guests' site, with SES reached through `relay` (which the test can stop).
 async fn site_with_mail_via(relay: &Relay) -> AppState {
@@ -216,14 +218,7 @@ async fn a_bounced_mailbox_is_never_mailed_again() {
     assert_eq!(site::outbox_for(&other).await.len(), 1);
 
     // Confirming the purchase queues its mail, which is suppressed too.
-    let token = token_of(&reply);
-    post(
-        &state,
-        guest::ConfirmPurchase::PATH,
-        "",
-        &form(&[("token", &token)]),
-    )
-    .await;
+    confirm_purchase(&state, &token_of(&reply)).await;
     let pass = state
         .courier
         .deliver_all_due(OffsetDateTime::now_utc())

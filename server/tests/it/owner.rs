@@ -3,11 +3,11 @@
 //!
 //! Needs the local stack (`./dev test`, or `scripts/stack.py --profile test -- cargo test`).
 
-use crate::common::no_mail;
 use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use app::error::AppError;
 use app::owner;
 use app::owner::{LinkLookup, OwnerListView};
+use app::ports::no_mail;
 use axum::http::{header, StatusCode};
 use domain::{
     CatalogueProduct, CatalogueProductId, Email, HttpUrl, PersonName, ProductSnapshot,

@@ -7,10 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use crate::common::{
-    fixture, new_gift, new_list, no_mail, now, number, product, quantity, request, text, Fixture,
-    Item,
+    fixture, new_gift, new_list, now, number, product, quantity, request, text, Fixture, Item,
 };
-use app::ports::{ListEdit, Reserved, Store, StoreError};
+use app::ports::{no_mail, ListEdit, Reserved, Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::GiftEdit;
 use domain::{

@@ -30,11 +30,6 @@ pub fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1_000.0
 }
 
-/// Letters for an action whose test does not look at mail: none.
-pub fn no_mail(_: &app::ports::GuestNews<'_>) -> Vec<app::ports::Mail> {
-    Vec::new()
-}
-
 /// DynamoDB Local's endpoint. The tests need it: they fail rather than skip without it.
 pub fn endpoint() -> String {
     match std::env::var("EWELISTS_DYNAMODB_ENDPOINT") {
