@@ -16,13 +16,14 @@ test.describe("a guest", () => {
     await expectNoSideways(g);
     const email = unique("gus");
     await reserveAsGuest(g, "Muslin squares", "Gus", email, 2);
-    // The reservation page, and the email with its private link.
-    await expect(g).toHaveURL(/\/reservations\//);
+    // The reservation page, which says its link is on its way, and the email with that link.
+    await expect(g).toHaveURL(/\/reservations\/[^?]+\?new=1$/);
     await expect(g.getByTestId("reservation-state")).toContainText("You reserved 2");
+    await expect(g.getByTestId("reserved-new")).toContainText("We're emailing you a link to this page");
     const [confirmation] = await outbox(email);
     expect(confirmation.Subject).toContain("Muslin squares");
     const link = manageLink(confirmation);
-    expect(link).toBe(g.url());
+    expect(`${link}?new=1`).toBe(g.url());
     // Back on the list, this browser is told what it reserved.
     await g.goto(listUrl);
     await expect(g.getByTestId("mine")).toHaveText("You reserved 2");
