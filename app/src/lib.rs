@@ -21,7 +21,7 @@ pub mod request;
 pub mod routes;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     SsrMode,
@@ -47,6 +47,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#be3455" />
                 <AutoReload options=options.clone() />
+                // The file names carry their content's hash (cargo-leptos `hash-files`).
+                <HashedStylesheet options=options.clone() id="ewelists" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -66,7 +68,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| set_hydrated.set(true));
 
     view! {
-        <Stylesheet id="ewelists" href="/pkg/ewelists.css" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Ewelists".to_owned() } else { format!("{page} · Ewelists") }

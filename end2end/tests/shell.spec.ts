@@ -10,13 +10,28 @@ test.describe("the app shell", () => {
     expect(html).toContain('data-hydrated="false"');
     expect(html).toMatch(/<header[^>]*>/);
     expect(html).toMatch(/<footer[^>]*>/);
-    expect(html).toContain("/pkg/ewelists.js");
+    expect(html).toMatch(/\/pkg\/ewelists\.[\w-]+\.js/);
     // Scripts run only with this response's nonce; the hydration tests below prove it suffices.
     const policy = res.headers()["content-security-policy"];
     const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
     expect(nonce).toBeTruthy();
     expect(html).toContain(`nonce="${nonce}"`);
     expect(policy).not.toContain("unsafe-inline");
+  });
+
+  test("the site's files have their content's hash in their names and are kept a year", async ({ request }) => {
+    const res = await request.get("/");
+    // Pages are the visitor's own: no shared cache keeps them.
+    expect(res.headers()["cache-control"]).toBe("private, no-store");
+    const html = await res.text();
+    const files = new Set([...html.matchAll(/\/pkg\/ewelists\.[\w-]+\.(?:js|wasm|css)/g)].map((m) => m[0]));
+    const kinds = new Set([...files].map((f) => f.split(".").pop()));
+    expect([...kinds].sort()).toEqual(["css", "js", "wasm"]);
+    for (const file of files) {
+      const got = await request.get(file);
+      expect(got.status(), file).toBe(200);
+      expect(got.headers()["cache-control"], file).toBe("public, max-age=31536000, immutable");
+    }
   });
 
   test("the page reads well with scripts turned off", async ({ browser }) => {

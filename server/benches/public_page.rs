@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use common::{new_gift, new_list, now};
-use domain::UserId;
+use common::list_with_gifts;
 
 const CONNECTIONS: usize = 32;
 const GIFTS: usize = 50;
@@ -123,16 +122,7 @@ async fn main() {
         false,
     );
     let state = common::site::migrated(config).await;
-    let list = new_list(UserId::generate(), "Benchmark list", now());
-    state.store.create_list(&list).await.expect("create list");
-    for i in 0..GIFTS {
-        let gift = new_gift(list.id, 3, Some(&format!("https://shop.example/gift/{i}")));
-        state
-            .store
-            .add_gift(&list.owner, &gift)
-            .await
-            .expect("add gift");
-    }
+    let list = list_with_gifts(state.store.as_ref(), GIFTS).await;
     let site = serve_on_one_core(server::http::router(state));
     let page_url = format!("http://{site}/lists/{}", list.id);
 

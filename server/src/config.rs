@@ -84,6 +84,9 @@ pub struct MailConfig {
     pub endpoint: Option<Url>,
     /// The `From` of every email, e.g. `Ewelists <hello@ewelists.com>`.
     pub sender: String,
+    /// The SES configuration set whose event destination reports bounces and complaints
+    /// (deployed; see `mail::feedback`).
+    pub configuration_set: Option<String>,
 }
 
 /// Fetching shops' pages to read a product's details (the "paste a link" lookup).
@@ -117,6 +120,11 @@ pub struct Config {
     /// Signs the guests' remembered-reservations cookie (at least 32 characters). Required
     /// when deployed; local and test make a random one at each start when it is unset.
     pub cookie_secret: SecretString,
+    /// The values of the `X-Origin-Verify` header that the CDN adds to every request it
+    /// forwards (the current one and, while it is being rotated, the previous one). When set,
+    /// a request without one of them is refused: it did not come through the CDN, so its
+    /// client-address header cannot be trusted. Required behind CloudFront.
+    pub origin_secrets: Vec<SecretString>,
 }
 
 /// A setting that is missing or malformed, named by the variable that sets it.
@@ -139,7 +147,12 @@ impl Config {
     /// Reads `EWELISTS_ENV`, the file named by `EWELISTS_CONFIG_FILE` (default `Leptos.toml`)
     /// and the `EWELISTS_*` environment variables.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// As [`Config::from_env`], with `vars` for the environment (the environment plus the
+    /// settings read from secrets; see `secrets`).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let file = vars
             .get("EWELISTS_CONFIG_FILE")
             .cloned()
@@ -148,7 +161,7 @@ impl Config {
             file: file.clone(),
             reason: e.to_string(),
         })?;
-        Self::from_sources(&file, &text, &vars)
+        Self::from_sources(&file, &text, vars)
     }
 
     /// Builds the config from the file's text and a map of environment variables.
@@ -215,6 +228,7 @@ impl Config {
                 region: source.required("ses_region")?,
                 endpoint: source.optional_url("ses_endpoint")?,
                 sender: source.required("mail_from")?,
+                configuration_set: source.optional("ses_configuration_set"),
             },
             log_format: match source.required("log_format")?.as_str() {
                 "text" => LogFormat::Text,
@@ -232,6 +246,7 @@ impl Config {
             catalogue_seed: source.optional("catalogue_seed").map(Into::into),
             client_ip_header: source.header_name("client_ip_header")?,
             cookie_secret: source.cookie_secret("cookie_secret")?,
+            origin_secrets: source.origin_secrets()?,
         })
     }
 }
@@ -387,6 +402,34 @@ impl Source<'_> {
         }
     }
 
+    /// `origin_secret` and `origin_secret_previous`, each at least 32 characters. Behind
+    /// CloudFront (its client-address header) when deployed, `origin_secret` is required:
+    /// anyone could otherwise call the origin directly and write that header themselves.
+    fn origin_secrets(&self) -> Result<Vec<SecretString>, ConfigError> {
+        let mut secrets = Vec::new();
+        for key in ["origin_secret", "origin_secret_previous"] {
+            match self.optional(key) {
+                Some(secret) if secret.chars().count() >= 32 => {
+                    secrets.push(SecretString::from(secret));
+                }
+                Some(_) => return Err(self.invalid(key, "must be at least 32 characters")),
+                None => {}
+            }
+        }
+        let behind_cdn = self
+            .optional("client_ip_header")
+            .is_some_and(|h| h.eq_ignore_ascii_case("cloudfront-viewer-address"));
+        if secrets.is_empty() && behind_cdn && self.environment.is_deployed() {
+            return Err(ConfigError::Missing {
+                var: self.var("origin_secret"),
+                key: "origin_secret",
+                env: self.environment.as_str(),
+                file: self.file.to_owned(),
+            });
+        }
+        Ok(secrets)
+    }
+
     /// A comma-separated list of `host:port`, allowed only where nothing is deployed.
     fn fetch_allow(&self, key: &'static str) -> Result<Vec<String>, ConfigError> {
         let Some(list) = self.optional(key) else {
@@ -493,6 +536,43 @@ mod secret_and_fetch_tests {
             a.cookie_secret.expose_secret(),
             b.cookie_secret.expose_secret()
         );
+    }
+
+    #[test]
+    fn behind_cloudfront_a_deployed_server_requires_the_origin_secret() {
+        let cookie = "k".repeat(32);
+        let with = |env: &str, extra: &[(&str, &str)]| {
+            let mut all = vec![
+                ("EWELISTS_COOKIE_SECRET", cookie.as_str()),
+                ("EWELISTS_CLIENT_IP_HEADER", "CloudFront-Viewer-Address"),
+            ];
+            all.extend_from_slice(extra);
+            Config::from_sources("f", "", &vars(env, &all))
+        };
+        let missing = with("prod", &[]).unwrap_err();
+        assert!(
+            missing.to_string().contains("EWELISTS_ORIGIN_SECRET"),
+            "{missing}"
+        );
+        let short = with("prod", &[("EWELISTS_ORIGIN_SECRET", "short")]).unwrap_err();
+        assert!(short.to_string().contains("at least 32"), "{short}");
+        let (current, previous) = ("c".repeat(32), "p".repeat(40));
+        let rotating = with(
+            "prod",
+            &[
+                ("EWELISTS_ORIGIN_SECRET", &current),
+                ("EWELISTS_ORIGIN_SECRET_PREVIOUS", &previous),
+            ],
+        )
+        .unwrap();
+        let values: Vec<&str> = rotating
+            .origin_secrets
+            .iter()
+            .map(|s| s.expose_secret())
+            .collect();
+        assert_eq!(values, [current.as_str(), previous.as_str()]);
+        // Locally nothing stands in front; no secret is needed.
+        assert!(with("test", &[]).unwrap().origin_secrets.is_empty());
     }
 
     #[test]

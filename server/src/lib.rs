@@ -9,8 +9,11 @@ pub mod catalogue;
 pub mod config;
 pub mod fetch;
 pub mod http;
+pub mod lambda;
 pub mod limits;
 pub mod mail;
+pub mod metrics;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 
@@ -90,7 +93,16 @@ impl AppState {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
-        let sdk = aws_sdk_config().await;
+        Self::connect_with(&aws_sdk_config().await, config, leptos_options).await
+    }
+
+    /// As [`AppState::connect`], with AWS clients made from `sdk`.
+    pub async fn connect_with(
+        sdk: &aws_config::SdkConfig,
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
+        let sdk = sdk.clone();
         let dynamodb = store::client(&sdk, &config.table).await;
         let store = Arc::new(store::DynamoStore::new(
             dynamodb.clone(),
@@ -98,11 +110,14 @@ impl AppState {
         ));
         let auth = Arc::new(UserStore::new(dynamodb.clone(), config.table.name.clone()));
         let cognito = Arc::new(Cognito::new(&config, auth::cognito::http_client()?)?);
-        let mailer = Arc::new(mail::SesMailer::new(
-            mail::client(&sdk, &config.mail).await,
-            config.mail.sender.clone(),
-            config.site_url.clone(),
-        ));
+        let mailer = Arc::new(
+            mail::SesMailer::new(
+                mail::client(&sdk, &config.mail).await,
+                config.mail.sender.clone(),
+                config.site_url.clone(),
+            )
+            .with_configuration_set(config.mail.configuration_set.clone()),
+        );
         let table = || store::Table::new(dynamodb.clone(), config.table.name.clone());
         let courier = mail::Courier::new(Arc::new(store::outbox::Outbox::new(table())), mailer);
         let limits = Arc::new(limits::TableLimiter::new(

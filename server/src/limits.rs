@@ -19,6 +19,8 @@ use std::sync::Mutex;
 use app::ports::{GuestAction, RateLimiter};
 use time::OffsetDateTime;
 
+use crate::metrics::{self, Metric};
+
 use crate::store::limits::Counters;
 
 /// At most `limit` attempts per key in each window of `window_seconds`.
@@ -159,6 +161,7 @@ impl TableLimiter {
             .iter()
             .any(|key| self.refused().holds(action, key, window))
         {
+            metrics::count(Metric::RateLimited);
             return false;
         }
         let name = action_name(action);
@@ -177,6 +180,9 @@ impl TableLimiter {
                 // Logged by the store; the action that follows will find the table too.
                 Err(_) => tracing::warn!(action = name, "rate limit not checked"),
             }
+        }
+        if !allowed {
+            metrics::count(Metric::RateLimited);
         }
         allowed
     }

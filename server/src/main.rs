@@ -3,15 +3,19 @@
 //! `server sweep`: finishes list deletions that were interrupted; `server outbox`: how many mails
 //! wait and how many were given up; `server mail-feedback <file>`: suppresses the mailboxes
 //! that a file of the mail service's bounce and complaint reports names.
+//!
+//! Started by the AWS Lambda runtime, it runs as the function its handler names
+//! (`server::lambda`). Settings kept in Secrets Manager are read first (`server::secrets`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use leptos::config::get_configuration;
+use leptos::config::{get_configuration, LeptosOptions};
 use server::catalogue::{self, CatalogueFileError};
 use server::config::Config;
 use server::store::schema;
-use server::{http, telemetry, AppState};
+use server::{http, lambda, telemetry, AppState};
 
 const USAGE: &str = "usage: server [serve | migrate | check-config | sweep | outbox | \
                      import-catalogue <file> | mail-feedback <file>]";
@@ -33,22 +37,37 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match Config::from_env() {
+    let mut vars: HashMap<String, String> = std::env::vars().collect();
+    let sdk = server::aws_sdk_config().await;
+    if let Err(err) = server::secrets::overlay(&sdk, &mut vars).await {
+        eprintln!("ewelists: configuration error: {err}");
+        return ExitCode::from(78); // EX_CONFIG
+    }
+    let config = match Config::from_vars(&vars) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("ewelists: configuration error: {err}");
             return ExitCode::from(78); // EX_CONFIG
         }
     };
+    drop(vars);
     telemetry::init(config.log_format);
+    let lambda = match lambda::Role::from_env() {
+        Some(Err(err)) => {
+            tracing::error!(%err, "cannot start");
+            return ExitCode::from(78);
+        }
+        Some(Ok(role)) if command == "serve" => Some(role),
+        _ => None,
+    };
     let leptos = match get_configuration(None) {
-        Ok(conf) => conf.leptos_options,
+        Ok(conf) => with_fingerprints(conf.leptos_options),
         Err(err) => {
             tracing::error!(%err, "Leptos options");
             return ExitCode::from(78);
         }
     };
-    let state = match AppState::connect(config, leptos).await {
+    let state = match AppState::connect_with(&sdk, config, leptos).await {
         Ok(state) => state,
         Err(err) => {
             tracing::error!(%err, "cannot start");
@@ -106,8 +125,50 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        _ => serve(state).await,
+        _ => match lambda {
+            Some(role) => run_lambda(role, state).await,
+            None => serve(state).await,
+        },
     }
+}
+
+/// The local table and seed where the settings ask for them (local and test), before serving.
+async fn prepare(state: &AppState) -> Result<(), ()> {
+    if state.config.auto_migrate {
+        if let Err(err) = schema::migrate(&state.dynamodb, &state.config.table.name).await {
+            tracing::error!(%err, "auto-migration failed");
+            return Err(());
+        }
+    }
+    if let Some(seed) = state.config.catalogue_seed.clone() {
+        seed_catalogue(state, &seed).await?;
+    }
+    Ok(())
+}
+
+async fn run_lambda(role: lambda::Role, state: AppState) -> ExitCode {
+    if prepare(&state).await.is_err() {
+        return ExitCode::FAILURE;
+    }
+    match lambda::run(role, state).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(%err, "the Lambda runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The site's files have hashed names when the build wrote their hashes beside this binary
+/// (cargo-leptos `hash-files`), unless `LEPTOS_HASH_FILES` says otherwise.
+fn with_fingerprints(mut options: LeptosOptions) -> LeptosOptions {
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .is_some_and(|file| file.is_file());
+    }
+    options
 }
 
 /// `server mail-feedback <file>`: the file holds the mail service's reports (JSON: one, or an
@@ -124,19 +185,13 @@ async fn mail_feedback(state: &AppState, file: &Path) -> ExitCode {
         }
     };
     let now = time::OffsetDateTime::now_utc();
-    let suppressions = server::mail::feedback::read(&report);
-    for s in &suppressions {
-        let suppressed = state
-            .courier
-            .outbox()
-            .suppress(&s.email, s.reason.as_str(), now)
-            .await;
-        if suppressed.is_err() {
-            return ExitCode::FAILURE;
+    match server::mail::feedback::apply(state.courier.outbox(), &report, now).await {
+        Ok(suppressed) => {
+            println!("{suppressed} mailbox(es) suppressed");
+            ExitCode::SUCCESS
         }
+        Err(_) => ExitCode::FAILURE,
     }
-    println!("{} mailbox(es) suppressed", suppressions.len());
-    ExitCode::SUCCESS
 }
 
 /// `server import-catalogue <file>`: prints the report, or every problem of a bad file.
@@ -194,16 +249,8 @@ async fn seed_catalogue(state: &AppState, seed: &Path) -> Result<(), ()> {
 }
 
 async fn serve(state: AppState) -> ExitCode {
-    if state.config.auto_migrate {
-        if let Err(err) = schema::migrate(&state.dynamodb, &state.config.table.name).await {
-            tracing::error!(%err, "auto-migration failed");
-            return ExitCode::FAILURE;
-        }
-    }
-    if let Some(seed) = state.config.catalogue_seed.clone() {
-        if seed_catalogue(&state, &seed).await.is_err() {
-            return ExitCode::FAILURE;
-        }
+    if prepare(&state).await.is_err() {
+        return ExitCode::FAILURE;
     }
     let addr = state.leptos_options.site_addr;
     let listener = match tokio::net::TcpListener::bind(addr).await {

@@ -1,4 +1,4 @@
-//! Security headers on every response.
+//! Security and caching headers on every response.
 
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderValue};
@@ -39,4 +39,75 @@ pub async fn security_headers(State(hsts): State<bool>, request: Request, next: 
         );
     }
     response
+}
+
+/// What the site's files may be kept for. The scripts, styles and wasm under `/pkg/` have the
+/// hash of their content in their names (cargo-leptos `hash-files`), so a changed file gets a
+/// new name and the old one can be kept for a year.
+const FINGERPRINTED: &str = "public, max-age=31536000, immutable";
+const UNFINGERPRINTED: &str = "public, no-cache";
+/// Pictures, the icon and robots.txt: a day.
+const STATIC_FILE: &str = "public, max-age=86400";
+/// Pages, server functions, redirects and errors: never kept by a shared cache (the CDN),
+/// nor stored by the browser. Pages show the visitor's own lists, reservations or remembered
+/// reservations, and capability links; a response that may be shared says so itself.
+const DYNAMIC: &str = "private, no-store";
+
+/// The `Cache-Control` of a successful response to `path` that set none.
+pub fn cache_policy(path: &str, fingerprinted: bool) -> &'static str {
+    if path.starts_with("/pkg/") {
+        if fingerprinted {
+            FINGERPRINTED
+        } else {
+            UNFINGERPRINTED
+        }
+    } else if path.starts_with("/images/") || matches!(path, "/favicon.svg" | "/robots.txt") {
+        STATIC_FILE
+    } else {
+        DYNAMIC
+    }
+}
+
+/// Gives every response a `Cache-Control` (see [`cache_policy`]) unless it has one;
+/// `fingerprinted` says whether the site's files have hashed names.
+pub async fn cache_control(
+    State(fingerprinted): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let policy = cache_policy(request.uri().path(), fingerprinted);
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let cacheable = status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED;
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(if cacheable {
+            policy
+        } else {
+            DYNAMIC
+        }));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_files_are_kept_and_fingerprinted_ones_for_a_year() {
+        assert_eq!(cache_policy("/pkg/ewelists.a1b2.wasm", true), FINGERPRINTED);
+        assert_eq!(cache_policy("/pkg/ewelists.wasm", false), UNFINGERPRINTED);
+        assert_eq!(cache_policy("/favicon.svg", true), STATIC_FILE);
+        assert_eq!(cache_policy("/images/hero.webp", true), STATIC_FILE);
+        for page in [
+            "/",
+            "/lists/abc",
+            "/reservations/tok",
+            "/api/reserve",
+            "/healthz",
+        ] {
+            assert_eq!(cache_policy(page, true), DYNAMIC, "{page}");
+        }
+    }
 }

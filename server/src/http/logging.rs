@@ -7,6 +7,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+use crate::metrics::{self, Metric};
+
 /// The path as it may be logged: capability tokens are replaced by `:token`. The route table
 /// says which routes carry one ([`app::routes::RoutePath::token_follows`]): the segment after
 /// that name is hidden, wherever it appears.
@@ -70,6 +72,7 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
+        metrics::count(Metric::Http5xx);
         tracing::error!(%method, %path, %request_id, status, latency_ms, "request failed");
     } else {
         tracing::info!(%method, %path, %request_id, status, latency_ms, "request");

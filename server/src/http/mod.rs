@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod cookies;
+pub mod edge;
 mod headers;
 mod health;
 mod logging;
@@ -25,11 +26,13 @@ pub use logging::redact_path;
 
 /// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
 /// files; and around them the request id, logs, security headers, the same-origin check for
-/// anything that changes state, and the session.
+/// anything that changes state, the session, the CDN check and `Cache-Control`.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos_options = state.leptos_options.clone();
     let hsts = state.config.environment.is_deployed();
+    let edge = edge::EdgeSecrets::new(&state.config.origin_secrets);
+    let fingerprinted = state.leptos_options.hash_files;
     let site = origin::SiteOrigin::of(&state.config.site_url);
     let services = state.services();
     // The fetch allow-list exists only in local and test (config refuses it elsewhere).
@@ -71,6 +74,15 @@ pub fn router(state: AppState) -> Router {
                     client::insert_client_address,
                 ))
                 .layer(axum::middleware::from_fn(logging::log_requests))
+                // Behind the CDN, only the CDN may call (see `edge`).
+                .layer(axum::middleware::from_fn_with_state(
+                    edge,
+                    edge::from_edge_only,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    fingerprinted,
+                    headers::cache_control,
+                ))
                 // Pages, scripts, styles and the wasm go out compressed (brotli or gzip, as
                 // the browser accepts); pictures and tiny bodies don't.
                 .layer(CompressionLayer::new())

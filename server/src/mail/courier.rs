@@ -25,6 +25,7 @@ use domain::delivery::{after_failure, AfterFailure};
 use futures::StreamExt;
 use time::OffsetDateTime;
 
+use crate::metrics::{self, Metric};
 use crate::store::outbox::{Claim, Due, MailState, Outbox, QUEUED};
 
 /// How many mails one pass reads at most.
@@ -48,14 +49,26 @@ pub struct Pass {
     pub suppressed: usize,
     /// Taken by another courier first.
     pub skipped: usize,
+    /// How long the longest-waiting mail due had waited since it was queued (zero when none
+    /// was due): the outbox's age, which an alarm watches.
+    pub oldest_wait: time::Duration,
 }
 
 impl Pass {
     fn add(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Sent => self.sent += 1,
-            Outcome::Retried => self.retried += 1,
-            Outcome::Dead => self.dead += 1,
+            Outcome::Sent => {
+                metrics::count(Metric::MailsSent);
+                self.sent += 1;
+            }
+            Outcome::Retried => {
+                metrics::count(Metric::MailsFailed);
+                self.retried += 1;
+            }
+            Outcome::Dead => {
+                metrics::count(Metric::MailsGivenUp);
+                self.dead += 1;
+            }
             Outcome::Suppressed => self.suppressed += 1,
             Outcome::Skipped => self.skipped += 1,
         }
@@ -93,6 +106,12 @@ impl Courier {
         let due = self.outbox.due(now, PASS_SIZE).await?;
         let mut pass = Pass {
             due: due.len(),
+            oldest_wait: due
+                .iter()
+                .map(|mail| now - mail.queued_at)
+                .max()
+                .unwrap_or_default()
+                .max(time::Duration::ZERO),
             ..Pass::default()
         };
         let mut tries = futures::stream::iter(due)
@@ -131,6 +150,7 @@ impl Courier {
             total.dead += pass.dead;
             total.suppressed += pass.suppressed;
             total.skipped += pass.skipped;
+            total.oldest_wait = total.oldest_wait.max(pass.oldest_wait);
             if pass.due < PASS_SIZE as usize {
                 return Ok(total);
             }

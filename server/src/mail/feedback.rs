@@ -46,6 +46,19 @@ pub fn read(report: &Value) -> Vec<Suppression> {
     found
 }
 
+/// Suppresses every mailbox that `report` names (see [`read`]); returns how many.
+pub async fn apply(
+    outbox: &crate::store::outbox::Outbox,
+    report: &Value,
+    now: time::OffsetDateTime,
+) -> Result<usize, app::ports::StoreError> {
+    let suppressions = read(report);
+    for s in &suppressions {
+        outbox.suppress(&s.email, s.reason.as_str(), now).await?;
+    }
+    Ok(suppressions.len())
+}
+
 fn collect(value: &Value, found: &mut Vec<Suppression>) {
     match value {
         Value::Array(records) => records.iter().for_each(|r| collect(r, found)),

@@ -33,6 +33,7 @@ pub struct SesMailer {
     client: Client,
     sender: String,
     site_url: Url,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
@@ -42,7 +43,15 @@ impl SesMailer {
             client,
             sender,
             site_url,
+            configuration_set: None,
         }
+    }
+
+    /// Sends through an SES configuration set, whose event destination reports bounces and
+    /// complaints (see `feedback`).
+    pub fn with_configuration_set(mut self, name: Option<String>) -> Self {
+        self.configuration_set = name;
+        self
     }
 }
 
@@ -69,6 +78,7 @@ impl Mailer for SesMailer {
             )
             .content(content)
             .set_email_tags(tag(key))
+            .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await;
         match sent {

@@ -34,11 +34,12 @@ use app::ports::{
 use aws_sdk_dynamodb::Client;
 use domain::{
     CatalogueProduct, Gift, GiftEdit, GiftId, GiftList, ListId, Quantity, Reservation,
-    ReservationToken, ReserveRequest, UserId,
+    ReservationToken, ReserveRequest, RuleError, UserId,
 };
 use time::OffsetDateTime;
 
 use crate::config::TableConfig;
+use crate::metrics::{self, Metric};
 
 /// Builds a DynamoDB client from the standard AWS configuration (credentials, region), pointed at
 /// the configured endpoint when there is one (DynamoDB Local).
@@ -156,7 +157,17 @@ impl Store for DynamoStore {
         now: OffsetDateTime,
         letters: Letters<'_>,
     ) -> Result<Reserved, StoreError> {
-        reservations::reserve(&self.table, list_id, gift_id, &request, now, letters).await
+        let reserved =
+            reservations::reserve(&self.table, list_id, gift_id, &request, now, letters).await;
+        match &reserved {
+            Ok(_) => metrics::count(Metric::Reservations),
+            Err(
+                StoreError::Rule(RuleError::NoneLeft | RuleError::NotEnoughLeft { .. })
+                | StoreError::Conflict,
+            ) => metrics::count(Metric::ReservationConflicts),
+            Err(_) => {}
+        }
+        reserved
     }
 
     async fn reservation(

@@ -16,6 +16,7 @@ mod outbox;
 mod owner;
 mod process;
 mod router;
+mod secrets;
 mod sign_in;
 mod store;
 mod storm;

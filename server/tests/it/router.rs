@@ -227,3 +227,62 @@ async fn deployed_sites_send_hsts() {
         "max-age=63072000; includeSubDomains"
     );
 }
+
+#[tokio::test]
+async fn behind_the_cdn_only_requests_carrying_its_secret_header_are_served() {
+    let mut config = config(&unique_table());
+    let secret = "o".repeat(40);
+    config.origin_secrets = vec![secret.clone().into()];
+    config.client_ip_header = Some("cloudfront-viewer-address".into());
+    let state = state_with(config).await;
+    let send = |verify: Option<&str>, path: &str| {
+        let mut request = Request::get(path).header("cloudfront-viewer-address", "203.0.113.9:443");
+        if let Some(value) = verify {
+            request = request.header("x-origin-verify", value);
+        }
+        http::router(state.clone()).oneshot(request.body(Body::empty()).unwrap())
+    };
+    for path in ["/", "/healthz", "/lists/abc", "/favicon.svg"] {
+        let direct = send(None, path).await.unwrap();
+        assert_eq!(direct.status(), StatusCode::FORBIDDEN, "{path}");
+        let forged = send(Some("guess"), path).await.unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let through_cdn = send(Some(&secret), "/").await.unwrap();
+    assert_eq!(through_cdn.status(), StatusCode::OK);
+    // A refused request says nothing of the app.
+    let body = send(None, "/").await.unwrap().into_body().collect().await;
+    assert_eq!(body.unwrap().to_bytes(), "Forbidden\n");
+}
+
+#[tokio::test]
+async fn pages_are_never_kept_by_shared_caches_and_files_are() {
+    let state = state(&unique_table()).await;
+    for path in [
+        "/",
+        "/lists/AAAAAAAAAAAAAAAAAAAAAA",
+        "/no-such-page",
+        "/healthz",
+    ] {
+        let (_, headers, _) = get(&state, path).await;
+        let policy = headers[header::CACHE_CONTROL].to_str().unwrap();
+        assert!(
+            policy == "private, no-store" || policy == "no-store",
+            "{path}: {policy}"
+        );
+    }
+    // The site's public files, as the built site holds them.
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("ewelists")
+        .site_root(concat!(env!("CARGO_MANIFEST_DIR"), "/../public"))
+        .build();
+    let files = AppState::connect(config(&unique_table()), options)
+        .await
+        .unwrap();
+    let (status, headers, _) = get(&files, "/favicon.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
+    let (status, headers, _) = get(&files, "/images/no-such-picture.webp").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+}

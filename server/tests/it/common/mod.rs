@@ -283,6 +283,18 @@ pub fn new_gift(list_id: ListId, wanted: u32, url: Option<&str>) -> Gift {
     )
 }
 
+/// A list of `gifts` gifts (3 wanted each, each with a shop link) in `store`, as the benchmarks
+/// load it.
+pub async fn list_with_gifts(store: &dyn app::ports::Store, gifts: usize) -> GiftList {
+    let list = new_list(UserId::generate(), "Benchmark list", now());
+    store.create_list(&list).await.expect("create list");
+    for i in 0..gifts {
+        let gift = new_gift(list.id, 3, Some(&format!("https://shop.example/gift/{i}")));
+        store.add_gift(&list.owner, &gift).await.expect("add gift");
+    }
+    list
+}
+
 pub fn request(email: &str, n: u32) -> ReserveRequest {
     ReserveRequest {
         guest_name: PersonName::parse("Guest").expect("a name"),
