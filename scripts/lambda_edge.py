@@ -7,7 +7,8 @@ Runs inside the local stack (scripts/stack.py), whose variables it reads. It:
 
 1. stores the function's secrets in the local Secrets Manager (ministack): a cookie key and
    the origin key, as the template's secrets hold them, and names them in EWELISTS_SECRETS;
-2. starts the emulator's Lambda runtime API (`cargo lambda watch --only-lambda-apis`);
+2. starts the emulator's Lambda runtime API (`cargo lambda watch --only-lambda-apis`), one per
+   function;
 3. creates the table with the package's `bootstrap migrate` (the template does it in AWS), then
    starts `bootstrap` (target/lambda/package, made by `deploy.py`) twice, as the `web` and the
    `courier` functions, with the variables the template gives them, and checks that a request

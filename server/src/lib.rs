@@ -102,8 +102,7 @@ impl AppState {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> Result<Self, StartError> {
-        let sdk = sdk.clone();
-        let dynamodb = store::client(&sdk, &config.table).await;
+        let dynamodb = store::client(sdk, &config.table).await;
         let store = Arc::new(store::DynamoStore::new(
             dynamodb.clone(),
             config.table.name.clone(),
@@ -112,7 +111,7 @@ impl AppState {
         let cognito = Arc::new(Cognito::new(&config, auth::cognito::http_client()?)?);
         let mailer = Arc::new(
             mail::SesMailer::new(
-                mail::client(&sdk, &config.mail).await,
+                mail::client(sdk, &config.mail).await,
                 config.mail.sender.clone(),
                 config.site_url.clone(),
             )

@@ -55,13 +55,13 @@ const DYNAMIC: &str = "private, no-store";
 
 /// The `Cache-Control` of a successful response to `path` that set none.
 pub fn cache_policy(path: &str, fingerprinted: bool) -> &'static str {
-    if path.starts_with("/pkg/") {
+    if super::is_built_file(path) {
         if fingerprinted {
             FINGERPRINTED
         } else {
             UNFINGERPRINTED
         }
-    } else if path.starts_with("/images/") || matches!(path, "/favicon.svg" | "/robots.txt") {
+    } else if super::is_public_file(path) {
         STATIC_FILE
     } else {
         DYNAMIC

@@ -24,6 +24,16 @@ use crate::AppState;
 
 pub use logging::redact_path;
 
+/// The built site's files: the scripts, styles and wasm under `/pkg/`.
+fn is_built_file(path: &str) -> bool {
+    path.starts_with("/pkg/")
+}
+
+/// The files of `public/`: the pictures, the icon and robots.txt.
+fn is_public_file(path: &str) -> bool {
+    path.starts_with("/images/") || matches!(path, "/favicon.svg" | "/robots.txt")
+}
+
 /// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
 /// files; and around them the request id, logs, security headers, the same-origin check for
 /// anything that changes state, the session, the CDN check and `Cache-Control`.

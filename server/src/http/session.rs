@@ -35,10 +35,7 @@ pub fn extended_expiry(session: &Session, now: OffsetDateTime) -> Option<OffsetD
 
 /// Static files never need the session.
 fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || path.starts_with("/images/")
-        || matches!(path, "/favicon.svg" | "/robots.txt")
-        || path == app::routes::HEALTH.path()
+    super::is_built_file(path) || super::is_public_file(path) || path == app::routes::HEALTH.path()
 }
 
 /// Reads the session cookie, puts [`CurrentUser`] and [`SessionId`] into the request, extends
