@@ -7,7 +7,7 @@ Run it as `./dev deploy [--dry-run] ENV`, which installs the tools first (.local
 cfn-lint, boto3). The steps:
 
 1. build: `cargo leptos build --release` (skipped with --no-build);
-2. package: target/lambda/package/ anew, the code of the three functions (CodeUri in the
+2. package: target/lambda/package/ anew, the code of the four functions (CodeUri in the
    template): `bootstrap` (the server binary), `hash.txt` (cargo-leptos' hash-files), Leptos.toml
    and `site/` without `pkg/` (the wasm, JS and CSS are served from S3). The binary must need no
    glibc newer than Amazon Linux 2023's (2.34);

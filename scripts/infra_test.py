@@ -16,7 +16,7 @@ Checked:
   server/src/store/schema.rs and both Retain policies (the emulator ignores TTL); its CodeUri is
   deploy.py's package directory;
 - the stack is created: the table with its stream, index and protection; the user pool and its
-  app client; the two secrets (generated values, the client's secret inside); the three
+  app client; the two secrets (generated values, the client's secret inside); the four
   functions with their handlers, variables and log groups, the courier's stream trigger; the
   web function's URL; the bucket; the distribution (its origin is that URL, with the secret
   header); the alarms and their topic; no secret value in a variable or an output;
@@ -247,8 +247,9 @@ def check_created(clients, stack_name, params):
     check(len(origin_value["origin_secret"]) == 48, "origin_secret has 48 characters")
     secret_values = {app_value["cookie_secret"], app_value["cognito_client_secret"], origin_value["origin_secret"]}
 
-    # The functions: one package, three handlers.
-    expected = {"web": (app + origin, 1024, 15), "courier": (app, 256, 60), "mail-feedback": (app, 256, 30)}
+    # The functions: one package, four handlers.
+    expected = {"web": (app + origin, 1024, 15), "courier": (app, 256, 60), "mail-feedback": (app, 256, 30),
+                "sweep": (app, 256, 900)}
     for handler, (secret_arns, memory, timeout) in expected.items():
         name = f"ewelists-{ENV}-{handler}"
         config = lam.get_function(FunctionName=name)["Configuration"]
@@ -269,6 +270,8 @@ def check_created(clients, stack_name, params):
         # the web function's); the other two must not have it.
         behind_cdn = variables.get("EWELISTS_CLIENT_IP_HEADER") == "cloudfront-viewer-address"
         check(behind_cdn == (handler == "web"), f"{name}: the CloudFront client-address header only on web")
+        # Held to a deployed site's rules whatever the environment is called.
+        check(variables.get("EWELISTS_DEPLOYED") == "true", f"{name}: EWELISTS_DEPLOYED")
     check(outputs["WebFunctionName"] == f"ewelists-{ENV}-web", "output WebFunctionName")
     url = lam.get_function_url_config(FunctionName=f"ewelists-{ENV}-web")
     check(url["AuthType"] == "NONE" and url.get("InvokeMode", "BUFFERED") == "BUFFERED",
@@ -362,7 +365,7 @@ def run(template, real_package):
             check(got == item, f"the replaced table still holds its item, got {got}")
             new_outputs = deploy.outputs_of(cfn.describe_stacks(StackName=stack_name)["Stacks"][0])
             check(new_outputs.get("TableName") == new_table, "the stack now names the new table")
-            check(lam_names(clients["lambda"]) == {f"ewelists-{REPLACED_ENV}-{h}" for h in ("web", "courier", "mail-feedback")},
+            check(lam_names(clients["lambda"]) == {f"ewelists-{REPLACED_ENV}-{h}" for h in ("web", "courier", "mail-feedback", "sweep")},
                   "the functions were replaced under the new names")
 
             log("deleting the stack: the tables and user pools are retained")

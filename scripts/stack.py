@@ -281,6 +281,7 @@ def main():
             "EWELISTS_COGNITO_CLIENT_ID": client_id,
             "EWELISTS_COGNITO_CLIENT_SECRET": secret,
             "EWELISTS_SES_ENDPOINT": f"http://127.0.0.1:{ms_port}",
+            "EWELISTS_COGNITO_API_ENDPOINT": f"http://127.0.0.1:{ms_port}",
             "EWELISTS_SES_REGION": REGION,
             # The test shop is on loopback, which the link lookup refuses unless allowed.
             "EWELISTS_FETCH_ALLOW": f"127.0.0.1:{shop.server_address[1]}",

@@ -88,6 +88,62 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// This error as a link may carry it (a plain form post sent back to its page): nothing
+    /// typed by anyone. An [`AppError::Invalid`] keeps its field and loses its message, which
+    /// [`AppError::read_from_link`] writes again from the site's own sentences.
+    pub fn for_link(&self) -> Self {
+        match self {
+            Self::Invalid { field, .. } => Self::Invalid {
+                field: field.clone(),
+                message: String::new(),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// An error read from a link, which anyone can write: only the site's own sentences. An
+    /// [`AppError::Invalid`] gets its field's hint (a field the site does not have makes it a
+    /// [`AppError::BadRequest`]); every other variant's words are fixed.
+    pub fn read_from_link(self) -> Self {
+        match self {
+            Self::Invalid { field, .. } => match field_hint(&field) {
+                Some(hint) => Self::Invalid {
+                    field,
+                    message: hint.to_owned(),
+                },
+                None => Self::BadRequest,
+            },
+            other => other,
+        }
+    }
+}
+
+/// What to say about a form field that was refused, when the refusal came back in a link (a
+/// form posted without the page's script): the site's own sentence for each field.
+pub fn field_hint(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "title" => {
+            "Please enter a title (for a list at most 100 characters, for a gift 200), without control characters."
+        }
+        "occasion" => "Please choose an occasion.",
+        "event_date" => "Please enter a date, like 2027-06-21.",
+        "message" => "Please keep the message to at most 1,000 characters, without control characters.",
+        "mode" => "Please choose what you want to see.",
+        "confirm" => "Please type the list's title to confirm.",
+        "link" => "Please paste a link that starts with https:// or http://.",
+        "url" | "image_url" => "Please enter a link that starts with https://, of at most 2,048 characters.",
+        "shop" => "Please enter a shop or brand name of at most 100 characters.",
+        "price" => "Please enter the price as a number, like 19.99, with a 3-letter currency such as GBP.",
+        "wanted" | "quantity" => "Please enter a whole number from 1 to 99.",
+        "notes" => "Please keep the notes to at most 500 characters, without control characters.",
+        "catalogue_id" => "That catalogue product is unknown. Please look the link up again.",
+        "name" => "Please enter your name, of at most 80 characters, without control characters.",
+        "email" => "Please enter your email address, like name@example.com.",
+        _ => return None,
+    })
+}
+
 /// A storage failure in words for the page. A conflict is worded neutrally here; the guests'
 /// reservation actions use [`AppError::reserving`] instead.
 #[cfg(feature = "ssr")]

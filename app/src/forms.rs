@@ -24,6 +24,8 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
     let base = format!("http://site.invalid{page}");
     let mut cleaned = base.clone();
     ServerFnUrlError::<AppError>::strip_error_info(&mut cleaned);
+    // No text typed by anyone goes into the link: the page writes the words again.
+    let err = err.for_link();
     let url = ServerFnUrlError::new(function, err.clone())
         .to_url(&cleaned)
         .or_else(|_| ServerFnUrlError::new(function, err.clone()).to_url("http://site.invalid/"));
@@ -37,7 +39,8 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
 }
 
 /// The error that a plain form post to the server function at `function` came back with, if
-/// this page was opened that way.
+/// this page was opened that way, as the link carries it (anyone can write a link: see
+/// [`form_error`]).
 fn url_error(function: &'static str) -> Memo<Option<AppError>> {
     let query = use_query_map();
     Memo::new(move |_| {
@@ -51,17 +54,23 @@ fn url_error(function: &'static str) -> Memo<Option<AppError>> {
 }
 
 /// The error to show for a form: the action's latest result when the script ran it, else one
-/// that came back in the URL.
+/// that came back in the URL. An error from the URL (which the framework also hands to the
+/// action as its first value) is shown in the site's own words only
+/// ([`AppError::read_from_link`]): a link can carry any text.
 pub fn form_error<T, S>(value: S, function: &'static str) -> Signal<Option<AppError>>
 where
     S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     T: 'static,
 {
     let from_url = url_error(function);
-    Signal::derive(move || match value.get() {
-        Some(Err(err)) => Some(err),
-        Some(Ok(_)) => None,
-        None => from_url.get(),
+    Signal::derive(move || {
+        let linked = from_url.get();
+        match value.get() {
+            Some(Err(err)) if linked.as_ref() == Some(&err) => Some(err.read_from_link()),
+            Some(Err(err)) => Some(err),
+            Some(Ok(_)) => None,
+            None => linked.map(AppError::read_from_link),
+        }
     })
 }
 
@@ -118,7 +127,34 @@ mod tests {
             .unwrap()
             .1
             .into_owned();
-        assert_eq!(ServerFnUrlError::<AppError>::decode_err(&encoded), err);
+        let back = ServerFnUrlError::<AppError>::decode_err(&encoded);
+        // The field comes back, the typed-in message does not: the page writes its own.
+        assert_eq!(back, AppError::invalid("title", ""));
+        assert_eq!(
+            back.read_from_link(),
+            AppError::invalid("title", crate::error::field_hint("title").unwrap())
+        );
+        let rule = AppError::from(domain::RuleError::ListClosed);
+        let url = with_error("/lists/new", "/api/create_list", &rule);
+        assert!(url.contains("__err="), "{url}");
+    }
+
+    #[test]
+    fn a_link_cannot_put_its_own_words_on_the_page() {
+        // What someone could write into a link by hand.
+        let forged = AppError::invalid("title", "Your account is locked: call +1 555 0100.");
+        let shown = forged.clone().read_from_link();
+        assert!(!shown.to_string().contains("555"), "{shown}");
+        assert_eq!(
+            shown.to_string(),
+            crate::error::field_hint("title").unwrap()
+        );
+        // A field the site does not have: a plain "couldn't read that request".
+        let unknown = AppError::invalid("<b>x</b>", "Visit evil.example").read_from_link();
+        assert_eq!(unknown, AppError::BadRequest);
+        // And the way there: a real refusal sent back to its form leaves its words behind.
+        let url = with_error("/lists/new", "/api/create_list", &forged);
+        assert!(!url.contains("555") && !url.contains("locked"), "{url}");
     }
 
     #[test]

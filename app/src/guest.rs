@@ -59,46 +59,53 @@ pub struct ReservationView {
     pub list_open: bool,
 }
 
-/// What reserving did.
+/// What reserving did: always a new reservation, whatever the mailbox already held (the answer
+/// says nothing about other reservations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReserveAnswer {
-    /// A new reservation: its page (also where the browser is sent). Its link is on its way
-    /// to the guest's mailbox.
-    Created { manage_path: String },
-    /// This email already held a reservation of the gift: it grew, and its new private link
-    /// is on its way to that mailbox only.
-    Increased,
+pub struct ReserveAnswer {
+    /// The new reservation's page (also where the browser is sent). Its link is on its way to
+    /// the mailbox typed.
+    pub manage_path: String,
 }
 
 #[server(prefix = "/api", endpoint = "public_list")]
 pub async fn public_list(list_id: String) -> Result<PublicListView, AppError> {
-    use crate::request::{answer, headers, services, signed_in_user};
+    use crate::ports::LimitedAction;
+    use crate::request::{answer, client_address, headers, services, signed_in_user};
 
     answer(async move {
         let id = shared::list_id(&list_id)?;
         let services = services()?;
-        let page = services
-            .store
-            .list_page(&id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        // What this browser's guest holds on this list (its tokens name the list).
-        let mut mine: Vec<(GiftId, u32)> = Vec::new();
-        for token in services
+        // What this browser's guest holds on this list (its tokens name the list). The rate
+        // limit, the page and those reservations are read at once (one round trip).
+        let tokens: Vec<ReservationToken> = services
             .remembered
             .read(&headers())
             .into_iter()
             .filter(|t| t.list_id() == id)
-        {
-            if let Ok(Some(details)) = services.store.reservation(&token).await {
-                if details.reservation.state != ReservationState::Cancelled {
-                    mine.push((
-                        details.reservation.gift_id,
-                        details.reservation.quantity.get(),
-                    ));
+            .collect();
+        let address = client_address();
+        let keys = [address.as_str()];
+        let (allowed, page, held) = tokio::join!(
+            crate::request::limit(&services, LimitedAction::PublicList, &keys),
+            services.store.list_page(&id),
+            async {
+                if tokens.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    services.store.reservations(&tokens).await
                 }
             }
-        }
+        );
+        allowed?;
+        let page = page?.ok_or(AppError::NotFound)?;
+        // Without them the page is still right, only without "You reserved".
+        let mine: Vec<(GiftId, u32)> = held
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.state != ReservationState::Cancelled)
+            .map(|r| (r.gift_id, r.quantity.get()))
+            .collect();
         let viewer = signed_in_user().as_ref().map(Viewer::from);
         let list = page.list;
         Ok(PublicListView {
@@ -141,7 +148,7 @@ pub async fn reserve(
     quantity: String,
     website: Option<String>,
 ) -> Result<ReserveAnswer, AppError> {
-    use crate::ports::{GuestAction, GuestNews, Mail, Reserved};
+    use crate::ports::{GuestNews, LimitedAction, Mail};
     use crate::request::{answer, client_address, now, services, signed_in_user};
     use domain::{Email, PersonName, Quantity, ReserveRequest};
 
@@ -163,27 +170,40 @@ pub async fn reserve(
             ),
         };
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
-        // Per address, and per list and mailbox (both counted at once).
-        let list_mailbox = format!("{id}|{}", email.mailbox_key());
-        shared::limit(
-            &services,
-            GuestAction::Reserve,
-            &[&client_address(), &list_mailbox],
-        )
-        .await?;
+        crate::request::limit(&services, LimitedAction::Reserve, &[&client_address()]).await?;
+        // Only a real attempt (the gift is there, on an open list, with enough left) counts
+        // against the quotas of the list and of the mailbox typed: a stranger's attempts that
+        // go nowhere cannot use them up. A real one mails that mailbox, so it also counts
+        // against the mail quotas (per recipient, per list): the site is no mail relay.
+        services
+            .store
+            .reservable(&id, &gift_id, quantity)
+            .await
+            .map_err(AppError::reserving)?;
+        let mailbox = email.mailbox_key();
+        let (list_key, list_mailbox) = (id.to_string(), format!("{id}|{mailbox}"));
+        let checks = [
+            (LimitedAction::ReserveFor, list_mailbox.as_str()),
+            (LimitedAction::MailTo, mailbox.as_str()),
+            (LimitedAction::MailFromList, list_key.as_str()),
+        ];
+        if !services.limits.allow_all(&checks).await {
+            return Err(AppError::TooManyRequests);
+        }
         let request = ReserveRequest {
             guest_name,
             email,
             quantity,
             user_id: user.map(|u| u.id),
         };
+        // The mail carries the site's links only: the shop's link (chosen by the list's owner)
+        // is on the reservation page, not a button in a mail to an address anyone can type.
         let letters = |news: &GuestNews<'_>| {
             vec![Mail::ReservationConfirmed {
                 to: news.reservation.email.clone(),
                 guest_name: news.reservation.guest_name.clone(),
                 gift: news.gift.product.title.clone(),
                 quantity: news.reservation.quantity,
-                shop_url: news.gift.product.url.clone(),
                 list_title: news.list.details.title.clone(),
                 list_url: shared::link(&services, &crate::routes::public_list(&news.list.id)),
                 manage_url: shared::link(&services, &crate::routes::reservation(news.token)),
@@ -194,30 +214,23 @@ pub async fn reserve(
             .reserve(&id, &gift_id, request, now(), &letters)
             .await
             .map_err(AppError::reserving)?;
-        match reserved {
-            Reserved::Created { token, .. } => {
-                let manage_path = crate::routes::reservation(&token);
-                shared::remember(&services, token);
-                leptos_axum::redirect(&format!("{manage_path}?new=1"));
-                Ok(ReserveAnswer::Created { manage_path })
-            }
-            // The new link goes to the mailbox only: not to this browser, which may not be
-            // that mailbox's owner.
-            Reserved::Increased { .. } => Ok(ReserveAnswer::Increased),
-        }
+        let manage_path = crate::routes::reservation(&reserved.token);
+        shared::remember(&services, reserved.token);
+        leptos_axum::redirect(&format!("{manage_path}?new=1"));
+        Ok(ReserveAnswer { manage_path })
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "reservation")]
 pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
-    use crate::ports::GuestAction;
+    use crate::ports::LimitedAction;
     use crate::request::{answer, client_address, services};
     use domain::Quantity;
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
+        crate::request::limit(&services, LimitedAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let details = services
             .store
@@ -243,13 +256,13 @@ pub async fn reservation(token: String) -> Result<ReservationView, AppError> {
 
 #[server(prefix = "/api", endpoint = "confirm_purchase")]
 pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
-    use crate::ports::{GuestAction, GuestNews, Mail};
+    use crate::ports::{GuestNews, LimitedAction, Mail};
     use crate::request::{answer, client_address, now, services};
     use domain::OwnerVisibility;
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
+        crate::request::limit(&services, LimitedAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let now = now();
         // The owner's address for their notice (a list's owner never changes), read only when
@@ -298,13 +311,13 @@ pub async fn confirm_purchase(token: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "change_reservation")]
 pub async fn change_reservation(token: String, quantity: String) -> Result<(), AppError> {
-    use crate::ports::GuestAction;
+    use crate::ports::LimitedAction;
     use crate::request::{answer, client_address, now, services};
     use domain::Quantity;
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
+        crate::request::limit(&services, LimitedAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
         services
@@ -319,12 +332,12 @@ pub async fn change_reservation(token: String, quantity: String) -> Result<(), A
 
 #[server(prefix = "/api", endpoint = "cancel_reservation")]
 pub async fn cancel_reservation(token: String) -> Result<(), AppError> {
-    use crate::ports::GuestAction;
+    use crate::ports::LimitedAction;
     use crate::request::{answer, client_address, now, services};
 
     answer(async move {
         let services = services()?;
-        shared::limit(&services, GuestAction::Reservation, &[&client_address()]).await?;
+        crate::request::limit(&services, LimitedAction::Reservation, &[&client_address()]).await?;
         let token = shared::token(&token)?;
         services
             .store
@@ -344,7 +357,7 @@ mod shared {
     use leptos::prelude::*;
 
     use crate::error::AppError;
-    use crate::ports::{GuestAction, Services};
+    use crate::ports::Services;
     use crate::request::headers;
 
     pub fn list_id(text: &str) -> Result<ListId, AppError> {
@@ -353,18 +366,6 @@ mod shared {
 
     pub fn token(text: &str) -> Result<ReservationToken, AppError> {
         ReservationToken::parse(text).map_err(|_| AppError::ReservationNotFound)
-    }
-
-    pub async fn limit(
-        services: &Services,
-        action: GuestAction,
-        keys: &[&str],
-    ) -> Result<(), AppError> {
-        if services.limits.allow(action, keys).await {
-            Ok(())
-        } else {
-            Err(AppError::TooManyRequests)
-        }
     }
 
     /// The absolute address of `path` on this site.

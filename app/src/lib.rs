@@ -29,10 +29,10 @@ use leptos_router::{
 
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
-    account::AccountPage, dashboard::DashboardPage, error::ErrorPage, home::HomePage,
+    account::AccountPage, dashboard::DashboardPage, error::ErrorPage, home::HomeRoute,
     list_editor::ListEditorPage, list_settings::ListSettingsPage, new_list::NewListPage,
-    not_found::NotFound, public_list::PublicListPage, reservation::ReservationPage,
-    sign_in_problem::SignInProblemPage,
+    not_found::NotFound, privacy::PrivacyPage, public_list::PublicListPage,
+    reservation::ReservationPage, sign_in_problem::SignInProblemPage,
 };
 
 /// The document around the app: rendered once per request on the server.
@@ -92,7 +92,8 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="flex-1">
                     <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
                         <Routes fallback=NotFound>
-                            <Route path=routes::HOME view=HomePage />
+                            <Route path=routes::HOME view=HomeRoute />
+                            <Route path=routes::PRIVACY view=PrivacyPage />
                             <Route path=routes::ACCOUNT view=AccountPage />
                             <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage />
                             <Route path=routes::DASHBOARD view=DashboardPage />

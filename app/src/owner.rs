@@ -50,6 +50,32 @@ pub struct OwnerListView {
     pub reservations: Vec<OwnerReservationView>,
 }
 
+impl OwnerListView {
+    /// What the owner may see of their list on `today` (the surprise setting decides), with
+    /// its public link on `site_url`.
+    #[cfg(feature = "ssr")]
+    pub fn of(data: crate::ports::OwnerListData, site_url: &str, today: time::Date) -> Self {
+        let visibility = data.list.owner_visibility(today);
+        let gifts = data
+            .gifts
+            .iter()
+            .map(|gift| OwnerGift {
+                id: gift.id,
+                product: gift.product.clone(),
+                notes: gift.notes.clone(),
+                counts: gift.owner_view(visibility),
+            })
+            .collect();
+        Self {
+            share_url: format!("{site_url}{}", crate::routes::public_list(&data.list.id)),
+            visibility,
+            gifts,
+            reservations: domain::owner_reservations(visibility, &data.reservations),
+            list: data.list,
+        }
+    }
+}
+
 /// What a pasted link turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkLookup {
@@ -102,13 +128,16 @@ pub async fn create_list(
     event_date: Option<String>,
     message: Option<String>,
 ) -> Result<ListId, AppError> {
-    use crate::request::{answer, now, require_user, services};
+    use crate::ports::LimitedAction;
+    use crate::request::{answer, limit, now, require_user, services};
 
     answer(async move {
         let user = require_user()?;
         let details = fields::details(title, occasion, event_date, message)?;
         let list = GiftList::new(ListId::generate(), user.id, details, now());
-        services()?.store.create_list(&list).await?;
+        let services = services()?;
+        limit(&services, LimitedAction::CreateList, &[user.id.as_str()]).await?;
+        services.store.create_list(&list).await?;
         leptos_axum::redirect(&crate::routes::list_editor(&list.id));
         Ok(list.id)
     })
@@ -125,28 +154,7 @@ pub async fn owner_list(list_id: String) -> Result<OwnerListView, AppError> {
         let id = fields::list_id(&list_id)?;
         let services = services()?;
         let data = services.store.owner_list(&user.id, &id).await?;
-        let visibility = data.list.owner_visibility(now().date());
-        let gifts = data
-            .gifts
-            .iter()
-            .map(|gift| OwnerGift {
-                id: gift.id,
-                product: gift.product.clone(),
-                notes: gift.notes.clone(),
-                counts: gift.owner_view(visibility),
-            })
-            .collect();
-        Ok(OwnerListView {
-            share_url: format!(
-                "{}{}",
-                services.site_url,
-                crate::routes::public_list(&data.list.id)
-            ),
-            visibility,
-            gifts,
-            reservations: domain::owner_reservations(visibility, &data.reservations),
-            list: data.list,
-        })
+        Ok(OwnerListView::of(data, &services.site_url, now().date()))
     })
     .await
 }
@@ -247,8 +255,8 @@ pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppErro
 /// page.
 #[server(prefix = "/api", endpoint = "look_up_link")]
 pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
-    use crate::ports::PageProduct;
-    use crate::request::{answer, require_user, services};
+    use crate::ports::{LimitedAction, PageProduct};
+    use crate::request::{answer, limit, require_user, services};
     use domain::Price;
 
     answer(async move {
@@ -273,6 +281,8 @@ pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, A
                 product: product.product,
             });
         }
+        // Only a look at the shop's own page counts (catalogue answers cost nothing).
+        limit(&services, LimitedAction::Lookup, &[user.id.as_str()]).await?;
         Ok(match services.shop_pages.read(&url).await {
             Ok(PageProduct {
                 title,
@@ -310,7 +320,8 @@ pub async fn add_gift(
     notes: Option<String>,
     catalogue_id: Option<String>,
 ) -> Result<GiftId, AppError> {
-    use crate::request::{answer, now, require_user, services};
+    use crate::ports::LimitedAction;
+    use crate::request::{answer, limit, now, require_user, services};
     use domain::{CatalogueProductId, Gift, GiftSource, ProductTitle, ShopName};
     use fields::optional_text;
 
@@ -349,7 +360,9 @@ pub async fn add_gift(
             notes,
             now(),
         );
-        services()?.store.add_gift(&user.id, &gift).await?;
+        let services = services()?;
+        limit(&services, LimitedAction::AddGift, &[user.id.as_str()]).await?;
+        services.store.add_gift(&user.id, &gift).await?;
         Ok(gift.id)
     })
     .await

@@ -105,46 +105,15 @@ pub fn no_mail(_: &GuestNews<'_>) -> Vec<Mail> {
     Vec::new()
 }
 
-/// What [`Store::reserve`] did. Either way `token` is NEW and is the reservation's only key.
+/// What [`Store::reserve`] stored: always a new reservation (reservations are never merged).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reserved {
-    /// A new reservation.
-    Created {
-        token: ReservationToken,
-        reservation: Reservation,
-        gift: Gift,
-    },
-    /// The mailbox already held an active reservation of this gift: it was increased and
-    /// re-keyed to `token`, so its previous link no longer works. Send `token` ONLY by email
-    /// to that mailbox; never show it to the person who typed the address.
-    Increased {
-        token: ReservationToken,
-        reservation: Reservation,
-        gift: Gift,
-    },
-}
-
-impl Reserved {
-    /// The reservation's new (and only) token.
-    pub fn token(&self) -> &ReservationToken {
-        match self {
-            Self::Created { token, .. } | Self::Increased { token, .. } => token,
-        }
-    }
-
-    /// The reservation as stored.
-    pub fn reservation(&self) -> &Reservation {
-        match self {
-            Self::Created { reservation, .. } | Self::Increased { reservation, .. } => reservation,
-        }
-    }
-
+pub struct Reserved {
+    /// The new reservation's token: its only key, shown to the browser that reserved and
+    /// mailed to the address typed.
+    pub token: ReservationToken,
+    pub reservation: Reservation,
     /// The gift as stored, with its new counters.
-    pub fn gift(&self) -> &Gift {
-        match self {
-            Self::Created { gift, .. } | Self::Increased { gift, .. } => gift,
-        }
-    }
+    pub gift: Gift,
 }
 
 /// Storage for lists, gifts, reservations and the product catalogue.
@@ -209,8 +178,18 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Reserves some of a gift for a guest ([`domain::rules::reserve`]), with the mails
-    /// `letters` writes (in the same transaction).
+    /// Whether reserving `quantity` of the gift could succeed now
+    /// ([`domain::rules::check_reservable`]): `Ok` for a real attempt, else why not. Nothing is
+    /// written.
+    async fn reservable(
+        &self,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        quantity: Quantity,
+    ) -> Result<(), StoreError>;
+
+    /// Reserves some of a gift for a guest ([`domain::rules::reserve`]): always a new
+    /// reservation, with the mails `letters` writes (in the same transaction).
     async fn reserve(
         &self,
         list_id: &ListId,
@@ -225,6 +204,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token: &ReservationToken,
     ) -> Result<Option<ReservationDetails>, StoreError>;
+
+    /// The reservations these tokens open (those that exist), read at once.
+    async fn reservations(
+        &self,
+        tokens: &[ReservationToken],
+    ) -> Result<Vec<Reservation>, StoreError>;
 
     /// Changes how many an active reservation holds ([`domain::rules::change_quantity`]).
     async fn change_reservation(
@@ -272,14 +257,15 @@ pub trait Store: Send + Sync + 'static {
 pub enum Mail {
     /// Sent once, after a person's first sign-in created their account.
     Welcome { to: Email, name: PersonName },
-    /// To a guest who reserved (or reserved more of) a gift: the private link to manage it.
+    /// To a guest who reserved a gift: the private link to manage it. It carries no link
+    /// chosen by the list's owner (the shop's link is on the reservation page): anyone can type
+    /// any address into the reserve form, so this mail must not become a way to send a stranger
+    /// an owner's link from the site's own address.
     ReservationConfirmed {
         to: Email,
         guest_name: PersonName,
         gift: ProductTitle,
         quantity: Quantity,
-        /// Where to buy it, when the gift has a link.
-        shop_url: Option<HttpUrl>,
         list_title: Title,
         /// The public list.
         list_url: String,
@@ -367,6 +353,9 @@ pub enum LookupError {
     NotHtml,
     #[error("The shop's page is too large to read. Please type the details yourself.")]
     TooLarge,
+    /// Too many lookups are running at this moment.
+    #[error("We're looking up many links just now. Please try again in a moment, or type the details yourself.")]
+    Busy,
 }
 
 /// Reads product details from a shop's page on the web, safely (see the server's adapter).
@@ -389,22 +378,88 @@ pub struct Services {
     pub site_url: String,
 }
 
-/// What a guest does, as far as rate limits are concerned.
+/// What is rate limited, each with its own quota per key (see the server's `limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GuestAction {
-    /// Reserving a gift (the public list's form).
+pub enum LimitedAction {
+    /// Reserving a gift, per client address.
     Reserve,
-    /// Opening or acting on a reservation page (a token in the link).
+    /// Reserving a gift, per list and mailbox: counted only for a real attempt (a gift that
+    /// exists on an open list, with enough left), so that a stranger who knows a guest's email
+    /// cannot use up the guest's quota with attempts that go nowhere.
+    ReserveFor,
+    /// A reservation's confirmation mail, per recipient mailbox (on any list).
+    MailTo,
+    /// A reservation's confirmation mail, per list.
+    MailFromList,
+    /// Opening or acting on a reservation page (a token in the link), per client address.
     Reservation,
+    /// Opening a public list, per client address.
+    PublicList,
+    /// Starting a sign-in (which stores the pending sign-in), per client address.
+    SignIn,
+    /// Looking up a shop's page, per account.
+    Lookup,
+    /// Creating a list, per account.
+    CreateList,
+    /// Adding a gift, per account.
+    AddGift,
+    /// A mail handed to the mail service by the courier, for the whole site: mails over the
+    /// quota wait in the outbox for the next window.
+    CourierMail,
+    /// Downloading one's data or deleting one's account, per account.
+    Account,
 }
 
-/// Limits how often guests may act, per key (the client's address; a list and an email).
-/// The counts are shared by every instance of the server.
+impl LimitedAction {
+    /// Every action, in the order of their discriminants.
+    pub const ALL: [LimitedAction; 12] = [
+        Self::Reserve,
+        Self::ReserveFor,
+        Self::MailTo,
+        Self::MailFromList,
+        Self::Reservation,
+        Self::PublicList,
+        Self::SignIn,
+        Self::Lookup,
+        Self::CreateList,
+        Self::AddGift,
+        Self::CourierMail,
+        Self::Account,
+    ];
+
+    /// The action's name in its counters' keys and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Reserve => "reserve",
+            Self::ReserveFor => "reserve-for",
+            Self::MailTo => "mail-to",
+            Self::MailFromList => "mail-from-list",
+            Self::Reservation => "reservation",
+            Self::PublicList => "public-list",
+            Self::SignIn => "sign-in",
+            Self::Lookup => "lookup",
+            Self::CreateList => "create-list",
+            Self::AddGift => "add-gift",
+            Self::CourierMail => "courier-mail",
+            Self::Account => "account",
+        }
+    }
+}
+
+/// Limits how often people (and scripts) may act, per key (a client address, an account, a
+/// list and a mailbox...). The counts are shared by every instance of the server.
 #[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
+    /// Counts one attempt against each (action, key), all at once; `false` when any is over
+    /// its limit (the attempt should then be refused with a 429).
+    async fn allow_all(&self, checks: &[(LimitedAction, &str)]) -> bool;
+
     /// Counts one attempt of `action` against each key; `false` when any key is over its
-    /// limit (the attempt should then be refused with a 429).
-    async fn allow(&self, action: GuestAction, keys: &[&str]) -> bool;
+    /// limit.
+    async fn allow(&self, action: LimitedAction, keys: &[&str]) -> bool {
+        let checks: Vec<(LimitedAction, &str)> = keys.iter().map(|key| (action, *key)).collect();
+        self.allow_all(&checks).await
+    }
 }
 
 /// The list owners' contact details (for the owner's notice).

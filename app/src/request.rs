@@ -8,7 +8,7 @@ use domain::User;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::ports::Services;
+use crate::ports::{LimitedAction, Services};
 
 /// The signed-in person, as the request carries them (inserted by the server's session layer).
 #[derive(Debug, Clone)]
@@ -44,6 +44,20 @@ pub fn headers() -> http::HeaderMap {
     use_context::<http::request::Parts>()
         .map(|parts| parts.headers)
         .unwrap_or_default()
+}
+
+/// Counts one attempt of `action` against each key: [`AppError::TooManyRequests`] when any is
+/// over its quota.
+pub async fn limit(
+    services: &Services,
+    action: LimitedAction,
+    keys: &[&str],
+) -> Result<(), AppError> {
+    if services.limits.allow(action, keys).await {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
+    }
 }
 
 /// The adapters, as the server provided them for this request.

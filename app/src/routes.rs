@@ -176,12 +176,21 @@ pub const SIGN_IN_CALLBACK: RoutePath = RoutePath::new("/auth/callback");
 pub const SIGN_OUT: RoutePath = RoutePath::new("/auth/sign-out");
 /// Whether the server and its storage answer.
 pub const HEALTH: RoutePath = RoutePath::new("/healthz");
+/// What the site keeps about people, and for how long.
+pub const PRIVACY: RoutePath = RoutePath::new("/privacy");
+/// The signed-in person's data, as a JSON download.
+pub const ACCOUNT_DATA: RoutePath = RoutePath::new("/account/data").signed_in();
+/// Where the account page's "delete my account" form posts.
+pub const ACCOUNT_DELETE: RoutePath = RoutePath::new("/account/delete").signed_in();
 
 /// Every address, pages first in the router's order (the first route that matches wins, so a
 /// fixed path comes before a parameter in the same place).
-pub const ALL: [RoutePath; 13] = [
+pub const ALL: [RoutePath; 16] = [
     HOME,
+    PRIVACY,
     ACCOUNT,
+    ACCOUNT_DATA,
+    ACCOUNT_DELETE,
     SIGN_IN_PROBLEM,
     DASHBOARD,
     NEW_LIST,
@@ -376,6 +385,7 @@ mod tests {
         }
         same(HOME, path!(""));
         same(ACCOUNT, path!("/account"));
+        same(PRIVACY, path!("/privacy"));
         same(SIGN_IN_PROBLEM, path!("/sign-in/problem"));
         same(DASHBOARD, path!("/lists"));
         same(NEW_LIST, path!("/lists/new"));
@@ -406,6 +416,8 @@ mod tests {
         for path in [
             "/account",
             "/account/",
+            "/account/data",
+            "/account/delete",
             "/lists",
             "/lists/",
             "/lists/new",
@@ -424,6 +436,7 @@ mod tests {
             "/listsx",
             "/auth/sign-in",
             "/healthz",
+            "/privacy",
         ] {
             assert!(!requires_sign_in(path), "{path}");
         }

@@ -44,6 +44,10 @@ pub enum RuleError {
     GiftAlreadyOnList,
     #[error("A list can have at most {max} gifts.")]
     TooManyGifts { max: usize },
+    /// The gifts' links and texts together reached what one list may hold
+    /// ([`crate::rules::MAX_LIST_WEIGHT`]).
+    #[error("This list is full: please remove a gift, or start a second list.")]
+    ListFull,
 }
 
 fn only_left(remaining: u32) -> String {

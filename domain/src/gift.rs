@@ -41,6 +41,22 @@ pub struct Gift {
     pub updated_at: OffsetDateTime,
 }
 
+impl Gift {
+    /// What this gift weighs on its list's public page, in bytes: its texts and links as
+    /// stored, its notes counted at their longest (an edit may lengthen them later without the
+    /// list being weighed again), and a fixed part for ids, counts, dates and attribute names.
+    pub fn page_weight(&self) -> usize {
+        const FIXED: usize = 200;
+        let product = &self.product;
+        FIXED
+            + product.title.as_str().len()
+            + product.brand.as_ref().map_or(0, |b| b.as_str().len())
+            + product.url.as_ref().map_or(0, |u| u.as_str().len())
+            + product.image_url.as_ref().map_or(0, |u| u.as_str().len())
+            + Notes::MAX_CHARS * 4
+    }
+}
+
 /// The counts the list's owner may see for one gift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerGiftCounts {

@@ -24,6 +24,7 @@ pub mod money;
 pub mod product;
 pub mod quantity;
 pub mod reservation;
+pub mod retention;
 pub mod rules;
 pub mod text;
 pub mod url;

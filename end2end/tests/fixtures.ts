@@ -2,9 +2,9 @@ import { test as base, expect, type Browser, type BrowserContextOptions, type Pa
 
 /** Fails a test on any uncaught page error or console error (a hydration panic shows up here). */
 /**
- * A made-up client address. The test server trusts `X-Forwarded-For` (as it would behind a
- * load balancer), so that each browser context is its own guest for the rate limits instead
- * of every test sharing 127.0.0.1.
+ * A made-up client address. The test server believes `X-Forwarded-For` from a peer on its own
+ * machine (as it would from a proxy there), so that each browser context is its own guest for
+ * the rate limits instead of every test sharing 127.0.0.1.
  */
 export function clientAddress() {
   const n = () => Math.floor(Math.random() * 250) + 1;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { test, expect, hydrated, demo, signInOnHostedPage, addPoolUser, expectAccessible } from "./fixtures";
 
 const site = process.env.EWELISTS_SITE_URL ?? "http://localhost:3000";
@@ -51,7 +52,8 @@ test.describe("signing in", () => {
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("We couldn't sign you in");
     await expect(page.getByTestId("sign-in-problem")).toHaveText("Sign-in was cancelled or refused.");
-    await expect(page.getByText("User cancelled")).toBeVisible();
+    // The provider's words in the link are not the site's: never shown.
+    await expect(page.getByText("User cancelled")).toHaveCount(0);
     await page.getByRole("link", { name: "Try again" }).click();
     await expect(page.locator("#username")).toBeVisible();
   });
@@ -74,5 +76,43 @@ test.describe("signing in", () => {
     // The same account: the first address and name it was made with.
     await expect(page.getByTestId("account-email")).toHaveText(gmail);
     await expect(page.getByTestId("account-name")).toHaveText("Pat Doe");
+  });
+
+  test("an owner reads what is kept, downloads their data and deletes their account", async ({ page }) => {
+    const email = `leaving.${Math.random().toString(36).slice(2, 10)}@example.com`;
+    await addPoolUser(email, "Lee Leaving", "Right-pass-2026");
+    await page.goto("/account");
+    await signInOnHostedPage(page, email, "Right-pass-2026");
+    await expect(page.getByTestId("account-email")).toHaveText(email);
+
+    // What is kept, and for how long: from the footer, in words.
+    await page.getByRole("contentinfo").getByRole("link", { name: "Privacy" }).click();
+    await expect(page).toHaveURL(`${site}/privacy`);
+    await expect(page.getByTestId("privacy")).toContainText("90 days after the list's occasion");
+    await page.goto("/account");
+
+    // The download is a file holding the account.
+    const downloading = page.waitForEvent("download");
+    await page.getByTestId("download-data").click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe("ewelists-data.json");
+    const path = await download.path();
+    const data = JSON.parse(readFileSync(path, "utf8"));
+    expect(data.account.email).toBe(email);
+
+    // Deleting needs the account's own email.
+    await page.getByLabel(/Type your email address/).fill("someone.else@example.com");
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    await expect(page.getByTestId("delete-problem")).toContainText("type your email address as shown above");
+    await page.getByLabel(/Type your email address/).fill(email);
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    await expect(page).toHaveURL(`${site}/?deleted=account`);
+    await expect(page.getByTestId("account-deleted")).toBeVisible();
+
+    // Signed out, and the sign-in itself is gone.
+    await page.goto("/account");
+    await signInOnHostedPage(page, email, "Right-pass-2026");
+    await expect(page.locator(".error")).toBeVisible();
+    expect(page.url()).not.toContain(site);
   });
 });

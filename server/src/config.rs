@@ -75,6 +75,24 @@ pub struct CognitoConfig {
     pub client_secret: Option<SecretString>,
     /// Defaults to `<issuer>/.well-known/jwks.json`.
     pub jwks_url: Url,
+    /// The user pool's API (deleting an account's sign-in), when not AWS's own endpoint: the
+    /// local stack's stand-in.
+    pub api_endpoint: Option<Url>,
+}
+
+impl CognitoConfig {
+    /// The user pool's id: the last segment of the issuer (`us-east-1_abc`).
+    pub fn pool_id(&self) -> &str {
+        self.issuer
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .unwrap_or_default()
+    }
+
+    /// The pool's region: what comes before the `_` of its id.
+    pub fn region(&self) -> &str {
+        self.pool_id().split('_').next().unwrap_or_default()
+    }
 }
 
 /// SES, for the app's emails.
@@ -93,7 +111,7 @@ pub struct MailConfig {
 #[derive(Debug, Clone, Default)]
 pub struct FetchConfig {
     /// `host:port` pairs that may be fetched although they are not public addresses or ports:
-    /// the test shop that the local stack serves. Refused outside local and test.
+    /// the test shop that the local stack serves. Refused when deployed.
     pub allow: Vec<String>,
 }
 
@@ -101,6 +119,10 @@ pub struct FetchConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
+    /// Whether this server runs for real people (on AWS): staging and prod always, and any
+    /// environment whose `deployed` setting is true (the template sets it, so a `test` stack in
+    /// AWS is held to the same rules). Decides which settings must be set and must use https.
+    pub deployed: bool,
     /// The site's public origin, e.g. `https://ewelists.com`: links in emails, origin checks.
     pub site_url: Url,
     pub table: TableConfig,
@@ -115,8 +137,15 @@ pub struct Config {
     /// The request header that holds the client's address, lower-cased, when a proxy stands in
     /// front of the server: `cloudfront-viewer-address` behind CloudFront, `x-forwarded-for`
     /// behind a load balancer (its rightmost entry is used). Unset: the TCP peer's address.
-    /// Guests' rate limits are keyed on it (see `http::client`).
+    /// Guests' rate limits are keyed on it (see `http::client`). `peer` says explicitly that
+    /// clients connect directly (also `None`).
     pub client_ip_header: Option<String>,
+    /// How long a request may take before it is answered `503` (`request_timeout_ms`,
+    /// default 10 s; see `http::timeout`).
+    pub request_timeout: std::time::Duration,
+    /// Whether `client_ip_header` was set (to a header or to `peer`): a deployed server must
+    /// say where client addresses come from ([`Config::check_serving`]).
+    pub client_ip_header_set: bool,
     /// Signs the guests' remembered-reservations cookie (at least 32 characters). Required
     /// when deployed; local and test make a random one at each start when it is unset.
     pub cookie_secret: SecretString,
@@ -144,6 +173,23 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// What serving HTTP needs beyond what every command needs: when deployed, where client
+    /// addresses come from must be said (`client_ip_header`: the proxy's header, or `peer`),
+    /// since every guest's rate limit is keyed on them and a wrong guess either lets anyone
+    /// pick their own address or puts every visitor under one key.
+    pub fn check_serving(&self) -> Result<(), ConfigError> {
+        if self.deployed && !self.client_ip_header_set {
+            return Err(ConfigError::Invalid {
+                var: format!("{PREFIX}CLIENT_IP_HEADER"),
+                reason: "must be set when deployed: the header the proxy puts the client's \
+                         address in (cloudfront-viewer-address behind CloudFront), or `peer` \
+                         when clients connect directly"
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     /// Reads `EWELISTS_ENV`, the file named by `EWELISTS_CONFIG_FILE` (default `Leptos.toml`)
     /// and the `EWELISTS_*` environment variables.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -185,13 +231,15 @@ impl Config {
             })?,
         };
         let defaults = file_defaults(file, file_text, environment)?;
-        let source = Source {
+        let mut source = Source {
             file,
             environment,
+            deployed: environment.is_deployed(),
             defaults,
             vars,
         };
 
+        source.deployed = source.deployed || source.boolean("deployed")?;
         // The keys that sign ID tokens, and the issuer they are checked against, are trusted
         // only over https when deployed.
         let issuer = source.secure_url("cognito_issuer")?;
@@ -210,6 +258,7 @@ impl Config {
 
         Ok(Self {
             environment,
+            deployed: source.deployed,
             site_url: source.origin("site_url")?,
             table: TableConfig {
                 name: source.table_name("table")?,
@@ -223,6 +272,7 @@ impl Config {
                     .optional("cognito_client_secret")
                     .map(SecretString::from),
                 jwks_url,
+                api_endpoint: source.optional_url("cognito_api_endpoint")?,
             },
             mail: MailConfig {
                 region: source.required("ses_region")?,
@@ -245,6 +295,10 @@ impl Config {
             },
             catalogue_seed: source.optional("catalogue_seed").map(Into::into),
             client_ip_header: source.header_name("client_ip_header")?,
+            client_ip_header_set: source.optional("client_ip_header").is_some(),
+            request_timeout: std::time::Duration::from_millis(
+                source.milliseconds("request_timeout_ms", 10_000)?,
+            ),
             cookie_secret: source.cookie_secret("cookie_secret")?,
             origin_secrets: source.origin_secrets()?,
         })
@@ -295,6 +349,7 @@ fn file_defaults(
 struct Source<'a> {
     file: &'a str,
     environment: Environment,
+    deployed: bool,
     defaults: HashMap<String, String>,
     vars: &'a HashMap<String, String>,
 }
@@ -340,8 +395,8 @@ impl Source<'_> {
     /// A URL that must use https when deployed.
     fn secure_url(&self, key: &'static str) -> Result<Url, ConfigError> {
         let url = self.url(key)?;
-        if self.environment.is_deployed() && url.scheme() != "https" {
-            return Err(self.invalid(key, "must use https outside local and test"));
+        if self.deployed && url.scheme() != "https" {
+            return Err(self.invalid(key, "must use https when deployed"));
         }
         Ok(url)
     }
@@ -362,8 +417,8 @@ impl Source<'_> {
                 format!("`{url}` must be an origin only, like https://ewelists.com"),
             ));
         }
-        if self.environment.is_deployed() && url.scheme() != "https" {
-            return Err(self.invalid(key, "must use https outside local and test"));
+        if self.deployed && url.scheme() != "https" {
+            return Err(self.invalid(key, "must use https when deployed"));
         }
         Ok(url)
     }
@@ -387,7 +442,7 @@ impl Source<'_> {
         match self.optional(key) {
             Some(secret) if secret.chars().count() >= 32 => Ok(SecretString::from(secret)),
             Some(_) => Err(self.invalid(key, "must be at least 32 characters")),
-            None if self.environment.is_deployed() => Err(ConfigError::Missing {
+            None if self.deployed => Err(ConfigError::Missing {
                 var: self.var(key),
                 key,
                 env: self.environment.as_str(),
@@ -419,7 +474,7 @@ impl Source<'_> {
         let behind_cdn = self
             .optional("client_ip_header")
             .is_some_and(|h| h.eq_ignore_ascii_case("cloudfront-viewer-address"));
-        if secrets.is_empty() && behind_cdn && self.environment.is_deployed() {
+        if secrets.is_empty() && behind_cdn && self.deployed {
             return Err(ConfigError::Missing {
                 var: self.var("origin_secret"),
                 key: "origin_secret",
@@ -435,7 +490,7 @@ impl Source<'_> {
         let Some(list) = self.optional(key) else {
             return Ok(Vec::new());
         };
-        if self.environment.is_deployed() {
+        if self.deployed {
             return Err(self.invalid(key, "only local and test may fetch from private addresses"));
         }
         list.split(',')
@@ -460,9 +515,23 @@ impl Source<'_> {
             return Ok(None);
         };
         let name = name.to_ascii_lowercase();
+        if name == "peer" {
+            return Ok(None);
+        }
         match axum::http::HeaderName::from_bytes(name.as_bytes()) {
             Ok(_) => Ok(Some(name)),
             Err(_) => Err(self.invalid(key, format!("`{name}` is not an HTTP header name"))),
+        }
+    }
+
+    /// A whole number of milliseconds from 1 to an hour; `default` when unset.
+    fn milliseconds(&self, key: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.optional(key) {
+            None => Ok(default),
+            Some(text) => match text.parse::<u64>() {
+                Ok(ms) if (1..=3_600_000).contains(&ms) => Ok(ms),
+                _ => Err(self.invalid(key, format!("`{text}` is not a number of milliseconds"))),
+            },
         }
     }
 
@@ -536,6 +605,51 @@ mod secret_and_fetch_tests {
             a.cookie_secret.expose_secret(),
             b.cookie_secret.expose_secret()
         );
+    }
+
+    #[test]
+    fn a_test_environment_deployed_to_aws_is_held_to_a_deployed_site_s_rules() {
+        // The template sets EWELISTS_DEPLOYED, so a `test` stack in AWS cannot make up its
+        // secrets, use http, allow lookups of private addresses or trust any address header.
+        let deployed = |extra: &[(&str, &str)]| {
+            let mut all = vec![("EWELISTS_DEPLOYED", "true")];
+            all.extend_from_slice(extra);
+            Config::from_sources("f", "", &vars("test", &all))
+        };
+        let http = deployed(&[]).unwrap_err();
+        assert!(http.to_string().contains("https"), "{http}");
+        let no_secret =
+            deployed(&[("EWELISTS_SITE_URL", "https://test.ewelists.com")]).unwrap_err();
+        assert!(
+            no_secret.to_string().contains("EWELISTS_COOKIE_SECRET"),
+            "{no_secret}"
+        );
+        let cookie = "k".repeat(32);
+        let https = [
+            ("EWELISTS_COOKIE_SECRET", cookie.as_str()),
+            ("EWELISTS_SITE_URL", "https://test.ewelists.com"),
+        ];
+        let config = deployed(&https).unwrap();
+        assert!(config.deployed);
+        // Serving needs the client-address source said, even as `peer`.
+        let unsaid = config.check_serving().unwrap_err();
+        assert!(
+            unsaid.to_string().contains("EWELISTS_CLIENT_IP_HEADER"),
+            "{unsaid}"
+        );
+        let peer = deployed(&[https[0], https[1], ("EWELISTS_CLIENT_IP_HEADER", "peer")]).unwrap();
+        assert_eq!(peer.client_ip_header, None);
+        assert_eq!(peer.check_serving(), Ok(()));
+        let allow = deployed(&[
+            https[0],
+            https[1],
+            ("EWELISTS_FETCH_ALLOW", "127.0.0.1:4567"),
+        ]);
+        assert!(allow.is_err());
+        // The same environment on the local stack (not deployed) needs none of it.
+        let local = Config::from_sources("f", "", &vars("test", &[])).unwrap();
+        assert!(!local.deployed);
+        assert_eq!(local.check_serving(), Ok(()));
     }
 
     #[test]

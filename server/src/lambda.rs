@@ -12,6 +12,7 @@
 //!   show yet when their stream record came).
 //! - `mail-feedback`: the SES bounce and complaint notifications (through SNS), which suppress
 //!   mailboxes (`mail::feedback`).
+//! - `sweep`: the daily sweep (`crate::sweep`), on a schedule.
 
 use std::fmt;
 
@@ -34,10 +35,11 @@ pub enum Role {
     Web,
     Courier,
     MailFeedback,
+    Sweep,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Web, Role::Courier, Role::MailFeedback];
+    pub const ALL: [Role; 4] = [Role::Web, Role::Courier, Role::MailFeedback, Role::Sweep];
 
     /// The `Handler` value that selects this role.
     pub fn handler(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Role {
             Self::Web => "web",
             Self::Courier => "courier",
             Self::MailFeedback => "mail-feedback",
+            Self::Sweep => "sweep",
         }
     }
 
@@ -86,9 +89,22 @@ pub async fn run(role: Role, state: AppState) -> Result<(), lambda_http::Error> 
     metrics::init(state.config.environment.as_str());
     tracing::info!(role = role.handler(), "Lambda function ready");
     match role {
-        Role::Web => lambda_http::run(http::router(state)).await,
+        Role::Web => {
+            state.config.check_serving()?;
+            lambda_http::run(http::router(state)).await
+        }
         Role::Courier => {
             let handler = service_fn(move |_: LambdaEvent<Value>| courier_pass(state.clone()));
+            lambda_runtime::run(handler).await
+        }
+        Role::Sweep => {
+            let handler = service_fn(move |_: LambdaEvent<Value>| {
+                let state = state.clone();
+                async move {
+                    let swept = crate::sweep::run(&state, OffsetDateTime::now_utc()).await?;
+                    Ok::<Value, lambda_http::Error>(serde_json::to_value(swept)?)
+                }
+            });
             lambda_runtime::run(handler).await
         }
         Role::MailFeedback => {

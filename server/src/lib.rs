@@ -4,6 +4,7 @@
 // Rendering the app's view types nests deeply.
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod auth;
 pub mod catalogue;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod mail;
 pub mod metrics;
 pub mod secrets;
 pub mod store;
+pub mod sweep;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -40,11 +42,13 @@ pub struct AppState {
     pub auth: Arc<UserStore>,
     /// The hosted sign-in (Cognito).
     pub cognito: Arc<Cognito>,
+    /// The user pool's admin API (deleting an account's sign-in).
+    pub pool: Arc<auth::pool::UserPool>,
     /// Delivers the outbox's mails through SES (run in the background by `server serve`).
     pub courier: mail::Courier,
     /// Reads product details from shops' pages.
     pub shop_pages: Arc<dyn app::ports::PageReader>,
-    /// Guests' rate limits (counted in the table).
+    /// Rate limits (counted in the table).
     pub limits: Arc<dyn app::ports::RateLimiter>,
     /// The guests' signed cookie of reservation tokens.
     pub remembered: Arc<dyn app::ports::RememberedReservations>,
@@ -109,6 +113,7 @@ impl AppState {
         ));
         let auth = Arc::new(UserStore::new(dynamodb.clone(), config.table.name.clone()));
         let cognito = Arc::new(Cognito::new(&config, auth::cognito::http_client()?)?);
+        let pool = Arc::new(auth::pool::UserPool::new(sdk, &config.cognito));
         let mailer = Arc::new(
             mail::SesMailer::new(
                 mail::client(sdk, &config.mail).await,
@@ -118,11 +123,12 @@ impl AppState {
             .with_configuration_set(config.mail.configuration_set.clone()),
         );
         let table = || store::Table::new(dynamodb.clone(), config.table.name.clone());
-        let courier = mail::Courier::new(Arc::new(store::outbox::Outbox::new(table())), mailer);
-        let limits = Arc::new(limits::TableLimiter::new(
+        let limits: Arc<dyn app::ports::RateLimiter> = Arc::new(limits::TableLimiter::new(
             store::limits::Counters::new(table()),
             limits::Quotas::standard(),
         ));
+        let courier = mail::Courier::new(Arc::new(store::outbox::Outbox::new(table())), mailer)
+            .with_pacing(limits.clone());
         let shop_pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
         let cookies = Cookies::new(config.site_url.scheme() == "https");
         let remembered = Arc::new(http::cookies::Remembered::new(
@@ -136,6 +142,7 @@ impl AppState {
             store,
             auth,
             cognito,
+            pool,
             courier,
             shop_pages,
             limits,

@@ -1,4 +1,4 @@
-//! How often guests may act: the adapter of the app's `RateLimiter` port, with its counts in
+//! How often people may act: the adapter of the app's `RateLimiter` port, with its counts in
 //! the table so that every instance of the server (and every Lambda) sees the same ones.
 //!
 //! Each action has a quota: at most `limit` attempts per key in each fixed window of time (a
@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use app::ports::{GuestAction, RateLimiter};
+use app::ports::{LimitedAction, RateLimiter};
 use time::OffsetDateTime;
 
 use crate::metrics::{self, Metric};
@@ -42,53 +42,66 @@ impl Quota {
     }
 }
 
-/// The quota of each guest action, per key.
+/// The quota of each limited action, per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quotas {
-    /// Reserving a gift.
-    pub reserve: Quota,
-    /// Opening or acting on a reservation page.
-    pub reservation: Quota,
+    quotas: [Quota; LimitedAction::ALL.len()],
 }
 
 impl Quotas {
-    /// The limits the site runs with.
+    /// The limits the site runs with. Each is generous for a person and soon stops a script.
     ///
-    /// - Reserving: 10 per 10 minutes (a person reserving several gifts in a row is never
-    ///   stopped; a script soon is).
-    /// - Reservation pages: 60 a minute.
+    /// | action | key | quota |
+    /// |---|---|---|
+    /// | reserving | client address | 10 per 10 minutes |
+    /// | reserving (a real attempt) | list and mailbox | 20 per 10 minutes |
+    /// | a reservation mail (a real attempt) | recipient mailbox | 20 an hour |
+    /// | a reservation mail (a real attempt) | list | 100 an hour |
+    /// | reservation pages | client address | 60 a minute |
+    /// | public lists | client address | 120 a minute |
+    /// | starting a sign-in | client address | 20 per 10 minutes |
+    /// | link lookups | account | 30 per 10 minutes |
+    /// | new lists | account | 20 an hour |
+    /// | new gifts | account | 300 an hour |
+    /// | mails sent by the courier | the whole site | 2,000 an hour |
+    /// | downloading one's data or deleting one's account | account | 10 an hour |
     pub fn standard() -> Self {
+        let quota = |limit, window_seconds| Quota {
+            limit,
+            window_seconds,
+        };
         Self {
-            reserve: Quota {
-                limit: 10,
-                window_seconds: 600,
-            },
-            reservation: Quota {
-                limit: 60,
-                window_seconds: 60,
-            },
+            quotas: LimitedAction::ALL.map(|action| match action {
+                LimitedAction::Reserve => quota(10, 600),
+                LimitedAction::ReserveFor => quota(20, 600),
+                LimitedAction::MailTo => quota(20, 3600),
+                LimitedAction::MailFromList => quota(100, 3600),
+                LimitedAction::Reservation => quota(60, 60),
+                LimitedAction::PublicList => quota(120, 60),
+                LimitedAction::SignIn => quota(20, 600),
+                LimitedAction::Lookup => quota(30, 600),
+                LimitedAction::CreateList => quota(20, 3600),
+                LimitedAction::AddGift => quota(300, 3600),
+                LimitedAction::CourierMail => quota(2000, 3600),
+                LimitedAction::Account => quota(10, 3600),
+            }),
         }
     }
 
-    fn of(&self, action: GuestAction) -> Quota {
-        match action {
-            GuestAction::Reserve => self.reserve,
-            GuestAction::Reservation => self.reservation,
-        }
+    /// These quotas with `action`'s replaced (tests and benchmarks).
+    pub fn with(mut self, action: LimitedAction, quota: Quota) -> Self {
+        self.quotas[action as usize] = quota;
+        self
+    }
+
+    pub fn of(&self, action: LimitedAction) -> Quota {
+        self.quotas[action as usize]
     }
 }
 
 impl Default for Quotas {
     fn default() -> Self {
         Self::standard()
-    }
-}
-
-/// The name of an action in its counters' keys.
-fn action_name(action: GuestAction) -> &'static str {
-    match action {
-        GuestAction::Reserve => "reserve",
-        GuestAction::Reservation => "reservation",
     }
 }
 
@@ -99,17 +112,17 @@ const REMEMBERED_REFUSALS: usize = 10_000;
 #[derive(Debug, Default)]
 struct Refused {
     /// (action, key) → the window it was refused in.
-    keys: HashMap<(GuestAction, String), i64>,
+    keys: HashMap<(LimitedAction, String), i64>,
 }
 
 impl Refused {
-    fn holds(&self, action: GuestAction, key: &str, window: i64) -> bool {
+    fn holds(&self, action: LimitedAction, key: &str, window: i64) -> bool {
         self.keys.get(&(action, key.to_owned())) == Some(&window)
     }
 
     fn insert(
         &mut self,
-        action: GuestAction,
+        action: LimitedAction,
         key: &str,
         window: i64,
         quotas: &Quotas,
@@ -148,37 +161,56 @@ impl TableLimiter {
     }
 
     /// [`RateLimiter::allow`] at `now`.
-    pub async fn allow_at(&self, action: GuestAction, keys: &[&str], now: OffsetDateTime) -> bool {
-        let quota = self.quotas.of(action);
-        let (window, ends) = quota.window(now);
-        let mut distinct: Vec<&str> = Vec::with_capacity(keys.len());
-        for key in keys {
-            if !distinct.contains(key) {
-                distinct.push(key);
+    pub async fn allow_at(
+        &self,
+        action: LimitedAction,
+        keys: &[&str],
+        now: OffsetDateTime,
+    ) -> bool {
+        let checks: Vec<(LimitedAction, &str)> = keys.iter().map(|key| (action, *key)).collect();
+        self.allow_all_at(&checks, now).await
+    }
+
+    /// [`RateLimiter::allow_all`] at `now`.
+    pub async fn allow_all_at(
+        &self,
+        checks: &[(LimitedAction, &str)],
+        now: OffsetDateTime,
+    ) -> bool {
+        let mut distinct: Vec<(LimitedAction, &str, i64, OffsetDateTime)> =
+            Vec::with_capacity(checks.len());
+        for &(action, key) in checks {
+            if !distinct.iter().any(|(a, k, ..)| *a == action && *k == key) {
+                let (window, ends) = self.quotas.of(action).window(now);
+                distinct.push((action, key, window, ends));
             }
         }
         if distinct
             .iter()
-            .any(|key| self.refused().holds(action, key, window))
+            .any(|(action, key, window, _)| self.refused().holds(*action, key, *window))
         {
             metrics::count(Metric::RateLimited);
             return false;
         }
-        let name = action_name(action);
-        let counts = distinct
-            .iter()
-            .map(|key| self.counters.count(name, key, window, ends, quota.limit));
+        let counts = distinct.iter().map(|(action, key, window, ends)| {
+            let limit = self.quotas.of(*action).limit;
+            self.counters
+                .count(action.name(), key, *window, *ends, limit)
+        });
         let mut allowed = true;
-        for (key, counted) in distinct.iter().zip(futures::future::join_all(counts).await) {
+        for ((action, key, window, _), counted) in
+            distinct.iter().zip(futures::future::join_all(counts).await)
+        {
             match counted {
                 Ok(true) => {}
                 Ok(false) => {
                     allowed = false;
+                    tracing::info!(action = action.name(), "rate limited");
                     self.refused()
-                        .insert(action, key, window, &self.quotas, now);
+                        .insert(*action, key, *window, &self.quotas, now);
                 }
                 // Logged by the store; the action that follows will find the table too.
-                Err(_) => tracing::warn!(action = name, "rate limit not checked"),
+                Err(_) => tracing::warn!(action = action.name(), "rate limit not checked"),
             }
         }
         if !allowed {
@@ -190,10 +222,10 @@ impl TableLimiter {
 
 #[async_trait::async_trait]
 impl RateLimiter for TableLimiter {
-    /// Counts one attempt against each distinct key (all of them, even once one refuses) and
-    /// allows it only if every key had room. No keys: nothing to limit, allowed.
-    async fn allow(&self, action: GuestAction, keys: &[&str]) -> bool {
-        self.allow_at(action, keys, OffsetDateTime::now_utc()).await
+    /// Counts one attempt against each distinct (action, key) (all of them, even once one
+    /// refuses) and allows it only if every one had room. Nothing to count: allowed.
+    async fn allow_all(&self, checks: &[(LimitedAction, &str)]) -> bool {
+        self.allow_all_at(checks, OffsetDateTime::now_utc()).await
     }
 }
 
@@ -219,11 +251,11 @@ mod tests {
         let quotas = Quotas::standard();
         let mut refused = Refused::default();
         let now = OffsetDateTime::now_utc();
-        refused.insert(GuestAction::Reserve, "203.0.113.7", 5, &quotas, now);
-        assert!(refused.holds(GuestAction::Reserve, "203.0.113.7", 5));
-        assert!(!refused.holds(GuestAction::Reserve, "203.0.113.7", 6));
-        assert!(!refused.holds(GuestAction::Reservation, "203.0.113.7", 5));
-        assert!(!refused.holds(GuestAction::Reserve, "198.51.100.1", 5));
+        refused.insert(LimitedAction::Reserve, "203.0.113.7", 5, &quotas, now);
+        assert!(refused.holds(LimitedAction::Reserve, "203.0.113.7", 5));
+        assert!(!refused.holds(LimitedAction::Reserve, "203.0.113.7", 6));
+        assert!(!refused.holds(LimitedAction::Reservation, "203.0.113.7", 5));
+        assert!(!refused.holds(LimitedAction::Reserve, "198.51.100.1", 5));
     }
 
     #[test]
@@ -234,7 +266,7 @@ mod tests {
         for i in 0..REMEMBERED_REFUSALS + 5 {
             // Windows long gone: forgotten when the set is full.
             refused.insert(
-                GuestAction::Reservation,
+                LimitedAction::Reservation,
                 &format!("key-{i}"),
                 1,
                 &quotas,
@@ -247,9 +279,33 @@ mod tests {
     #[test]
     fn the_standard_quotas() {
         let quotas = Quotas::default();
-        assert_eq!(quotas.of(GuestAction::Reserve).limit, 10);
-        assert_eq!(quotas.of(GuestAction::Reserve).window_seconds, 600);
-        assert_eq!(quotas.of(GuestAction::Reservation).limit, 60);
-        assert_eq!(quotas.of(GuestAction::Reservation).window_seconds, 60);
+        assert_eq!(quotas.of(LimitedAction::Reserve).limit, 10);
+        assert_eq!(quotas.of(LimitedAction::Reserve).window_seconds, 600);
+        assert_eq!(quotas.of(LimitedAction::Reservation).limit, 60);
+        assert_eq!(quotas.of(LimitedAction::Reservation).window_seconds, 60);
+    }
+
+    #[test]
+    fn every_action_has_its_own_quota_and_name() {
+        let quotas = Quotas::default();
+        let mut names: Vec<&str> = LimitedAction::ALL.iter().map(|a| a.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), LimitedAction::ALL.len());
+        for (i, action) in LimitedAction::ALL.into_iter().enumerate() {
+            assert_eq!(action as usize, i, "ALL is in the discriminants' order");
+            assert!(quotas.of(action).limit > 0 && quotas.of(action).window_seconds > 0);
+        }
+    }
+
+    #[test]
+    fn a_guest_s_own_quota_outlasts_a_stranger_s_single_address() {
+        // A stranger who knows a guest's email, from one address, runs out of attempts before
+        // the guest's per-(list, mailbox) quota does.
+        let quotas = Quotas::default();
+        let per_address = quotas.of(LimitedAction::Reserve);
+        let per_mailbox = quotas.of(LimitedAction::ReserveFor);
+        assert_eq!(per_address.window_seconds, per_mailbox.window_seconds);
+        assert!(per_mailbox.limit > per_address.limit);
     }
 }

@@ -1,6 +1,7 @@
 //! `server`: runs the site; `server migrate`: provisions the table; `server check-config`;
 //! `server import-catalogue <file>`: loads catalogue products from a JSON or CSV file;
-//! `server sweep`: finishes list deletions that were interrupted; `server outbox`: how many mails
+//! `server sweep`: finishes list deletions that were interrupted and deletes guests' data past
+//! its retention (daily in AWS); `server outbox`: how many mails
 //! wait and how many were given up; `server mail-feedback <file>`: suppresses the mailboxes
 //! that a file of the mail service's bounce and complaint reports names.
 //!
@@ -82,13 +83,19 @@ async fn main() -> ExitCode {
         _ => {}
     }
     match command {
-        "check-config" => {
-            println!(
-                "configuration for {} is valid",
-                state.config.environment.as_str()
-            );
-            ExitCode::SUCCESS
-        }
+        "check-config" => match state.config.check_serving() {
+            Ok(()) => {
+                println!(
+                    "configuration for {} is valid",
+                    state.config.environment.as_str()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("ewelists: configuration error: {err}");
+                ExitCode::from(78)
+            }
+        },
         "migrate" => match schema::migrate(&state.dynamodb, &table).await {
             Ok(outcome) => {
                 tracing::info!(%table, ?outcome, "table provisioned");
@@ -99,19 +106,20 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        "sweep" => {
-            let store = server::store::DynamoStore::new(state.dynamodb.clone(), table);
-            match store.finish_deletions().await {
-                Ok(finished) => {
-                    println!("{finished} interrupted list deletion(s) finished");
-                    ExitCode::SUCCESS
-                }
-                Err(err) => {
-                    tracing::error!(%err, "sweep failed");
-                    ExitCode::FAILURE
-                }
+        "sweep" => match server::sweep::run(&state, time::OffsetDateTime::now_utc()).await {
+            Ok(swept) => {
+                println!(
+                    "{} interrupted list deletion(s) finished; {} list(s) read, {} \
+                         reservation(s) past their guest-data retention deleted",
+                    swept.deletions_finished, swept.lists_read, swept.reservations_deleted
+                );
+                ExitCode::SUCCESS
             }
-        }
+            Err(err) => {
+                tracing::error!(%err, "sweep failed");
+                ExitCode::FAILURE
+            }
+        },
         "outbox" => match state.courier.outbox().counts().await {
             Ok(counts) => {
                 println!(
@@ -249,6 +257,10 @@ async fn seed_catalogue(state: &AppState, seed: &Path) -> Result<(), ()> {
 }
 
 async fn serve(state: AppState) -> ExitCode {
+    if let Err(err) = state.config.check_serving() {
+        tracing::error!(%err, "configuration");
+        return ExitCode::FAILURE;
+    }
     if prepare(&state).await.is_err() {
         return ExitCode::FAILURE;
     }

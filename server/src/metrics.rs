@@ -16,12 +16,17 @@ pub const NAMESPACE: &str = "Ewelists";
 /// What is counted or measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
-    /// A reservation made or grown.
+    /// A reservation made.
     Reservations,
     /// A reservation refused because the gift had too few left (someone was quicker).
     ReservationConflicts,
-    /// A guest's attempt refused by a rate limit.
+    /// An attempt refused by a rate limit.
     RateLimited,
+    /// A request through the proxy without a usable client-address header (keyed on the
+    /// peer instead): the proxy or the `client_ip_header` setting is wrong.
+    ClientAddressMissing,
+    /// A request that took longer than the server's time limit and was answered 503.
+    RequestTimeouts,
     MailsSent,
     /// A try that failed and will be retried.
     MailsFailed,
@@ -38,6 +43,8 @@ impl Metric {
             Self::Reservations => "Reservations",
             Self::ReservationConflicts => "ReservationConflicts",
             Self::RateLimited => "RateLimited",
+            Self::ClientAddressMissing => "ClientAddressMissing",
+            Self::RequestTimeouts => "RequestTimeouts",
             Self::MailsSent => "MailsSent",
             Self::MailsFailed => "MailsFailed",
             Self::MailsGivenUp => "MailsGivenUp",

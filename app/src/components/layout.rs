@@ -94,11 +94,12 @@ pub fn Footer() -> impl IntoView {
         <footer class="border-t border-stone-200 bg-white">
             <div class="mx-auto flex max-w-5xl flex-col gap-4 px-4 py-6 text-sm text-stone-600 sm:flex-row sm:items-center sm:justify-between">
                 <p>"Ewelists: gift lists for life's big moments."</p>
-                <nav aria-label="Footer">
+                <nav aria-label="Footer" class="flex flex-wrap items-center gap-x-4">
                     <NavLinks
                         list_class="flex flex-wrap gap-x-4 gap-y-1"
                         link_class="inline-flex min-h-11 items-center hover:text-rose-700"
                     />
+                    <a href=crate::routes::PRIVACY.path() class="inline-flex min-h-11 items-center hover:text-rose-700">"Privacy"</a>
                 </nav>
             </div>
         </footer>

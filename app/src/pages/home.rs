@@ -36,6 +36,22 @@ fn sample_gifts(occasion: Occasion) -> [(&'static str, &'static str); 3] {
 }
 
 /// `/`: the landing page.
+/// The home page as the router shows it: after an account was deleted (`?deleted=account`,
+/// where the deletion sends the browser), it first says so.
+#[component]
+pub fn HomeRoute() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let deleted = move || query.with(|q| q.get("deleted").as_deref() == Some("account"));
+    view! {
+        {move || deleted().then(|| view! {
+            <p role="status" data-testid="account-deleted" class="mx-auto mt-4 max-w-5xl rounded-lg bg-green-50 px-4 py-3 text-green-900 ring-1 ring-green-200">
+                "Your account, your sign-in and all your lists have been deleted."
+            </p>
+        })}
+        <HomePage />
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let (occasion, set_occasion) = signal(Occasion::BabyShower);

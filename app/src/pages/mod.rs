@@ -8,6 +8,7 @@ pub mod list_editor;
 pub mod list_settings;
 pub mod new_list;
 pub mod not_found;
+pub mod privacy;
 pub mod public_list;
 pub mod reservation;
 pub mod sign_in_problem;

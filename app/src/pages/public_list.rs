@@ -11,7 +11,7 @@ use crate::account::Viewer;
 use crate::components::ui::{FieldError, SubmitButton, INPUT, LABEL, PRIMARY};
 use crate::error::AppError;
 use crate::forms::{form_error, ErrorMessage};
-use crate::guest::{public_list, PublicGift, PublicListView, Reserve, ReserveAnswer};
+use crate::guest::{public_list, PublicGift, PublicListView, Reserve};
 
 /// Which gifts to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,6 @@ fn ListView(
 ) -> impl IntoView {
     let image = view.occasion.image_path();
     let date = view.event_date.map(crate::format::long_date);
-    let increased = move || matches!(reserve.value().get(), Some(Ok(ReserveAnswer::Increased)));
     let base = crate::routes::public_list(&view.id);
     let tab = move |which: Filter, label: &'static str, query: &'static str| {
         let href = format!("{base}{query}");
@@ -122,11 +121,6 @@ fn ListView(
             {(!open).then(|| view! {
                 <p class="mt-4 rounded-lg bg-stone-200 px-4 py-3 font-semibold text-stone-800" data-testid="list-closed" role="status">
                     "This list is closed: gifts can no longer be reserved."
-                </p>
-            })}
-            {move || increased().then(|| view! {
-                <p role="status" class="mt-4 rounded-lg bg-green-50 px-4 py-3 text-green-900 ring-1 ring-green-200" data-testid="reservation-increased">
-                    "You already had a reservation of this gift with that email. We've added to it, and a new private link is on its way to that address."
                 </p>
             })}
             <nav aria-label="Show" class="mt-6 flex flex-wrap gap-2">

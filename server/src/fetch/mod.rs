@@ -47,7 +47,17 @@ const ACCEPT_HTML: &str = "text/html,application/xhtml+xml;q=0.9";
 pub struct SafeFetcher {
     client: reqwest::Client,
     allow: Arc<AllowList>,
+    /// Lookups running at once in this instance: each holds a connection, up to 2 MB of page
+    /// and a blocking thread while it is read, so their number is capped whoever asks.
+    running: Arc<tokio::sync::Semaphore>,
 }
+
+/// The most lookups one instance runs at once; more wait up to [`QUEUE_WAIT`], then are told
+/// to try again.
+pub const MAX_CONCURRENT_LOOKUPS: usize = 16;
+
+/// How long a lookup waits for one of the [`MAX_CONCURRENT_LOOKUPS`] places.
+const QUEUE_WAIT: Duration = Duration::from_secs(2);
 
 /// A page as fetched: its text and where it was found after redirects.
 struct Fetched {
@@ -68,7 +78,11 @@ impl SafeFetcher {
             .user_agent(USER_AGENT)
             .timeout(TIMEOUT)
             .build()?;
-        Ok(Self { client, allow })
+        Ok(Self {
+            client,
+            allow,
+            running: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_LOOKUPS)),
+        })
     }
 
     /// Fetches an HTML page, following and checking redirects.
@@ -144,6 +158,13 @@ impl SafeFetcher {
 #[async_trait::async_trait]
 impl PageReader for SafeFetcher {
     async fn read(&self, url: &HttpUrl) -> Result<PageProduct, LookupError> {
+        let Ok(Ok(_place)) = tokio::time::timeout(QUEUE_WAIT, self.running.acquire()).await else {
+            tracing::warn!(
+                limit = MAX_CONCURRENT_LOOKUPS,
+                "every lookup place is taken; refused"
+            );
+            return Err(LookupError::Busy);
+        };
         let page = match tokio::time::timeout(TIMEOUT, self.fetch(url.inner())).await {
             Ok(page) => page?,
             Err(_) => {

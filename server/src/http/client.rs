@@ -9,7 +9,14 @@
 //!   `:` (`198.51.100.10:46532`, `2001:db8::1:46532` or `[2001:db8::1]:46532`).
 //! - any other header: its whole value is the address.
 //!
-//! A header that is missing or cannot be read falls back to the peer. An IPv6 address is cut to
+//! The header is believed only from a hop that is ours: a request with no TCP peer (on Lambda,
+//! where AWS's own front end writes the headers, and the router called in-process) or from a
+//! peer on this machine (a local proxy, the test browsers). A client that connects straight to
+//! the server from anywhere else is keyed on its own address, whatever it writes in the header.
+//!
+//! A header that is missing or cannot be read falls back to the peer; that is logged and
+//! counted (`ClientAddressMissing`), since behind the configured proxy it should not happen.
+//! An IPv6 address is cut to
 //! its /64 prefix, because one household or device gets a whole /64 and could otherwise use a
 //! fresh address for every attempt; an IPv4 address (or an IPv4-mapped IPv6 one) is kept whole.
 
@@ -22,6 +29,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::config::Config;
+use crate::metrics::{self, Metric};
 
 /// What the address is when there is no peer (a router called in-process, as in tests) and no
 /// usable header.
@@ -93,15 +101,24 @@ pub fn client_address(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
 ) -> ClientAddress {
-    let from_header = source.header().and_then(|name| {
+    let trusted_hop = peer.is_none_or(|peer| peer.ip().is_loopback());
+    let from_header = source.header().filter(|_| trusted_hop).and_then(|name| {
         let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
         source.parse(value)
     });
     if from_header.is_none() && *source != AddressSource::Peer {
-        tracing::debug!(
-            header = source.header(),
-            "no usable client address in the header; using the TCP peer's"
-        );
+        if trusted_hop {
+            tracing::warn!(
+                header = source.header(),
+                "no usable client address in the header; using the TCP peer's"
+            );
+            metrics::count(Metric::ClientAddressMissing);
+        } else {
+            tracing::debug!(
+                header = source.header(),
+                "a client connected directly; its own address is used, not the header"
+            );
+        }
     }
     match from_header.or(peer.map(|peer| peer.ip())) {
         Some(ip) => ClientAddress(key(ip)),
@@ -176,8 +193,9 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A proxy on this machine: its headers are believed.
     fn peer() -> Option<SocketAddr> {
-        Some("192.0.2.1:50000".parse().unwrap())
+        Some("127.0.0.1:50000".parse().unwrap())
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -233,11 +251,11 @@ mod tests {
         for value in ["", "203.0.113.7, ", "nonsense", "300.1.2.3"] {
             assert_eq!(
                 address(&AddressSource::ForwardedFor, &[("x-forwarded-for", value)]),
-                "192.0.2.1",
+                "127.0.0.1",
                 "{value:?}"
             );
         }
-        assert_eq!(address(&AddressSource::ForwardedFor, &[]), "192.0.2.1");
+        assert_eq!(address(&AddressSource::ForwardedFor, &[]), "127.0.0.1");
     }
 
     #[test]
@@ -281,7 +299,7 @@ mod tests {
                     &AddressSource::CloudFrontViewerAddress,
                     &[("cloudfront-viewer-address", value)]
                 ),
-                "192.0.2.1",
+                "127.0.0.1",
                 "{value:?}"
             );
         }
@@ -304,11 +322,11 @@ mod tests {
         );
         assert_eq!(
             address(&source, &[("x-real-ip", "1.1.1.1, 203.0.113.7")]),
-            "192.0.2.1"
+            "127.0.0.1"
         );
         assert_eq!(
             address(&source, &[("x-forwarded-for", "203.0.113.7")]),
-            "192.0.2.1"
+            "127.0.0.1"
         );
     }
 
@@ -323,7 +341,7 @@ mod tests {
                     ("cloudfront-viewer-address", "203.0.113.7:443")
                 ]
             ),
-            "192.0.2.1"
+            "127.0.0.1"
         );
         assert_eq!(
             client_address(&AddressSource::Peer, &HeaderMap::new(), None).0,
@@ -338,6 +356,47 @@ mod tests {
             .0,
             UNKNOWN
         );
+    }
+
+    #[test]
+    fn a_client_connecting_directly_cannot_choose_its_address_with_a_header() {
+        // Someone reaching the server itself from the internet, not through our proxy.
+        let stranger: Option<SocketAddr> = Some("198.51.100.23:40000".parse().unwrap());
+        for (source, name, value) in [
+            (
+                AddressSource::ForwardedFor,
+                "x-forwarded-for",
+                "203.0.113.7",
+            ),
+            (
+                AddressSource::CloudFrontViewerAddress,
+                "cloudfront-viewer-address",
+                "203.0.113.7:443",
+            ),
+            (
+                AddressSource::named(Some("x-real-ip")),
+                "x-real-ip",
+                "203.0.113.7",
+            ),
+        ] {
+            let headers = headers(&[(name, value)]);
+            assert_eq!(
+                client_address(&source, &headers, stranger).0,
+                "198.51.100.23"
+            );
+            // The same header through a proxy on this machine, or on Lambda (no peer), counts.
+            assert_eq!(client_address(&source, &headers, peer()).0, "203.0.113.7");
+            assert_eq!(client_address(&source, &headers, None).0, "203.0.113.7");
+        }
+        let v6_loopback: Option<SocketAddr> = Some("[::1]:40000".parse().unwrap());
+        assert_eq!(
+            address_from(&AddressSource::ForwardedFor, "203.0.113.9", v6_loopback),
+            "203.0.113.9"
+        );
+    }
+
+    fn address_from(source: &AddressSource, forwarded: &str, peer: Option<SocketAddr>) -> String {
+        client_address(source, &headers(&[("x-forwarded-for", forwarded)]), peer).0
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
+mod account;
 pub mod client;
 pub mod cookies;
 pub mod edge;
@@ -10,6 +11,7 @@ pub mod origin;
 mod server_fn_errors;
 pub mod session;
 pub mod sign_in;
+pub mod timeout;
 
 use app::routes;
 use axum::routing::{get, post};
@@ -36,11 +38,11 @@ fn is_public_file(path: &str) -> bool {
 
 /// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
 /// files; and around them the request id, logs, security headers, the same-origin check for
-/// anything that changes state, the session, the CDN check and `Cache-Control`.
+/// anything that changes state, the session, the CDN check, `Cache-Control` and a time limit.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos_options = state.leptos_options.clone();
-    let hsts = state.config.environment.is_deployed();
+    let hsts = state.config.deployed;
     let edge = edge::EdgeSecrets::new(&state.config.origin_secrets);
     let fingerprinted = state.leptos_options.hash_files;
     let site = origin::SiteOrigin::of(&state.config.site_url);
@@ -62,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route(routes::SIGN_IN.path(), get(sign_in::start))
         .route(routes::SIGN_IN_CALLBACK.path(), get(sign_in::callback))
         .route(routes::SIGN_OUT.path(), post(sign_in::sign_out))
+        .route(routes::ACCOUNT_DATA.path(), get(account::download))
+        .route(routes::ACCOUNT_DELETE.path(), post(account::delete))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -109,7 +113,12 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     session::load_session,
                 ))
-                .layer(axum::middleware::from_fn(server_fn_errors::error_status)),
+                .layer(axum::middleware::from_fn(server_fn_errors::error_status))
+                // Innermost: a request answered for being too slow still gets every header.
+                .layer(axum::middleware::from_fn_with_state(
+                    timeout::RequestTimeout(state.config.request_timeout),
+                    timeout::limit,
+                )),
         )
         .with_state(state)
 }

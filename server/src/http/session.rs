@@ -23,7 +23,8 @@ pub const MAX_LIFETIME: Duration = Duration::days(180);
 /// request).
 pub const EXTEND_EVERY: Duration = Duration::days(1);
 
-/// The id of the request's session, for signing out.
+/// The id of the request's session, for signing out: a live session's, or one that could not be
+/// checked because the table did not answer.
 #[derive(Debug, Clone)]
 pub struct SessionId(pub Secret);
 
@@ -70,8 +71,12 @@ pub async fn load_session(
                     signed_in = true;
                 }
                 Ok(None) => set_cookie = Some(cookies.clear(Kind::Session)),
-                // Logged by the store; this request goes on as signed out.
-                Err(_) => lookup_failed = true,
+                // Logged by the store; this request goes on as signed out, except that signing
+                // out still tries to delete the session (and says so if it cannot).
+                Err(_) => {
+                    lookup_failed = true;
+                    request.extensions_mut().insert(SessionId(id));
+                }
             },
         }
     }

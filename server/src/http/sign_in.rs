@@ -3,17 +3,20 @@
 //! - `GET /auth/sign-in?return_to=/path`: starts a sign-in. It stores the PKCE verifier, the
 //!   nonce and the way back under the hash of a fresh `state` (for ten minutes, usable once),
 //!   binds that `state` to this browser with a short-lived cookie, and sends the browser to the
-//!   hosted UI.
+//!   hosted UI. Starts are rate limited per client address.
 //! - `GET /auth/callback?code&state` (or `?error&error_description&state`): finishes it. The
 //!   `state` must equal this browser's cookie and still be pending; the code is exchanged on
 //!   the server and the ID token checked. The account is found or created (one per verified
 //!   mailbox; a welcome email the first time), a NEW session starts, and the browser goes back.
 //! - `POST /auth/sign-out`: ends the session here, then at the hosted UI, which comes back to
-//!   the site.
+//!   the site. If the session cannot be deleted here, the person is told so (not sent on as
+//!   if all were well).
 //!
 //! Failures go to `/sign-in/problem` with a code the page explains; the details are logged,
 //! never shown, and no token is logged or sent to the browser.
 
+use app::ports::LimitedAction;
+use app::request::ClientAddress;
 use app::routes::{self, ReturnTo};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
@@ -38,8 +41,17 @@ pub struct SignInQuery {
     return_to: Option<String>,
 }
 
-/// `GET /auth/sign-in`.
-pub async fn start(State(state): State<AppState>, Query(query): Query<SignInQuery>) -> Response {
+/// `GET /auth/sign-in`. Each start stores a pending sign-in, so starts are rate limited per
+/// client address (a refused one goes to the problem page and stores nothing).
+pub async fn start(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddress>>,
+    Query(query): Query<SignInQuery>,
+) -> Response {
+    let address = address.map_or_else(|| super::client::UNKNOWN.to_owned(), |Extension(a)| a.0);
+    if !state.limits.allow(LimitedAction::SignIn, &[&address]).await {
+        return problem("busy");
+    }
     let return_to = query
         .return_to
         .as_deref()
@@ -58,7 +70,7 @@ pub async fn start(State(state): State<AppState>, Query(query): Query<SignInQuer
         .await
         .is_err()
     {
-        return problem("unavailable", None);
+        return problem("unavailable");
     }
     let mut response = redirect_see_other(authorization.url.as_str());
     response.headers_mut().append(
@@ -110,18 +122,25 @@ async fn finish(
     let login = match bound {
         Some(state_secret) => match state.auth.take_login(&state_secret, now).await {
             Ok(login) => login,
-            Err(_) => return problem("unavailable", None),
+            Err(_) => return problem("unavailable"),
         },
         None => None,
     };
 
     if let Some(error) = query.error {
-        tracing::info!(error = %provider_code(&error), "the hosted UI returned an error");
-        return problem(&provider_code(&error), query.error_description.as_deref());
+        // The provider's own description is logged, never shown: anyone can put words in a
+        // link to the callback.
+        let code = provider_code(&error);
+        let description: Option<String> = query
+            .error_description
+            .as_deref()
+            .map(|d| d.chars().filter(|c| !c.is_control()).take(200).collect());
+        tracing::info!(%code, ?description, "the hosted UI returned an error");
+        return problem(&code);
     }
     let (Some(login), Some(code)) = (login, query.code) else {
         tracing::info!("sign-in callback without a matching pending sign-in");
-        return problem("expired", None);
+        return problem("expired");
     };
 
     let claims = match state
@@ -132,17 +151,17 @@ async fn finish(
         Ok(claims) => claims,
         Err(err) => {
             tracing::warn!(%err, "sign-in could not be completed");
-            return problem("failed", None);
+            return problem("failed");
         }
     };
     let Some(identity) = identity(claims) else {
         tracing::info!("ID token without a usable email");
-        return problem("email", None);
+        return problem("email");
     };
 
     let signed_in = match state.auth.sign_in(&identity, now).await {
         Ok(signed_in) => signed_in,
-        Err(_) => return problem("unavailable", None),
+        Err(_) => return problem("unavailable"),
     };
     // A new session id at every sign-in; the one this browser had (if any) ends.
     if let Some(SessionId(old)) = previous {
@@ -155,7 +174,7 @@ async fn finish(
         expires_at: now + IDLE_TIMEOUT,
     };
     if state.auth.create_session(&id, &session).await.is_err() {
-        return problem("unavailable", None);
+        return problem("unavailable");
     }
     tracing::info!(user = %session.user.id, "signed in");
     let back = ReturnTo::parse(&login.return_to).unwrap_or_else(ReturnTo::home);
@@ -174,12 +193,28 @@ pub async fn sign_out(
     State(state): State<AppState>,
     session: Option<Extension<SessionId>>,
 ) -> Response {
+    // The session is deleted here, tried three times: a session left in the table would still
+    // open the account to whoever holds a copy of the cookie. If it cannot be deleted, the
+    // person is told (and it is logged); the cookie goes either way.
+    let mut ended = true;
     if let Some(Extension(SessionId(id))) = session {
-        // Signing out must not fail because the table is slow: the cookie goes regardless and
-        // the item expires by its TTL.
-        let _ = state.auth.delete_session(&id).await;
+        ended = false;
+        for pause in [0, 100, 400] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            if state.auth.delete_session(&id).await.is_ok() {
+                ended = true;
+                break;
+            }
+        }
+        if !ended {
+            tracing::error!("sign-out: the session could not be deleted");
+        }
     }
-    let mut response = redirect_see_other(state.cognito.logout_url().as_str());
+    let mut response = if ended {
+        redirect_see_other(state.cognito.logout_url().as_str())
+    } else {
+        problem("sign_out")
+    };
     response
         .headers_mut()
         .append(header::SET_COOKIE, state.cookies().clear(Kind::Session));
@@ -220,17 +255,11 @@ fn provider_code(code: &str) -> String {
     }
 }
 
-/// To the problem page, with the reason's code and the provider's description if any.
-fn problem(code: &str, description: Option<&str>) -> Response {
+/// To the problem page, with the reason's code (never the provider's words: see `finish`).
+fn problem(code: &str) -> Response {
     let mut url = url::Url::parse("http://site.invalid").expect("a constant URL");
     url.set_path(routes::SIGN_IN_PROBLEM.path());
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("error", code);
-        if let Some(description) = description.and_then(app::pages::sign_in_problem::description) {
-            query.append_pair("error_description", &description);
-        }
-    }
+    url.query_pairs_mut().append_pair("error", code);
     let location = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
@@ -274,14 +303,14 @@ mod tests {
     }
 
     #[test]
-    fn problems_redirect_to_the_page_with_an_encoded_query() {
-        let response = problem("access_denied", Some("User cancelled & left"));
+    fn problems_redirect_to_the_page_with_the_code_only() {
+        let response = problem("access_denied");
         assert_eq!(response.status(), axum::http::StatusCode::SEE_OTHER);
         assert_eq!(
             response.headers()[header::LOCATION],
-            "/sign-in/problem?error=access_denied&error_description=User+cancelled+%26+left"
+            "/sign-in/problem?error=access_denied"
         );
-        let bare = problem("expired", None);
+        let bare = problem("expired");
         assert_eq!(
             bare.headers()[header::LOCATION],
             "/sign-in/problem?error=expired"

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ports::{MailError, Mailer, StoreError};
+use app::ports::{LimitedAction, MailError, Mailer, RateLimiter, StoreError};
 use domain::delivery::{after_failure, AfterFailure};
 use futures::StreamExt;
 use time::OffsetDateTime;
@@ -34,6 +34,8 @@ const PASS_SIZE: i32 = 50;
 const CONCURRENT_SENDS: usize = 8;
 /// How often a running courier looks for due mails when nothing woke it.
 const POLL: Duration = Duration::from_secs(5);
+/// How long a mail held back by the site's hourly mail quota waits before it is due again.
+const PACED_WAIT: time::Duration = time::Duration::minutes(5);
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub struct Pass {
     pub suppressed: usize,
     /// Taken by another courier first.
     pub skipped: usize,
+    /// Held back by the site's hourly mail quota: due again a few minutes later.
+    pub paced: usize,
     /// How long the longest-waiting mail due had waited since it was queued (zero when none
     /// was due): the outbox's age, which an alarm watches.
     pub oldest_wait: time::Duration,
@@ -71,6 +75,7 @@ impl Pass {
             }
             Outcome::Suppressed => self.suppressed += 1,
             Outcome::Skipped => self.skipped += 1,
+            Outcome::Paced => self.paced += 1,
         }
     }
 }
@@ -82,6 +87,7 @@ enum Outcome {
     Dead,
     Suppressed,
     Skipped,
+    Paced,
 }
 
 /// Delivers the outbox's mails (see the module's documentation).
@@ -89,11 +95,25 @@ enum Outcome {
 pub struct Courier {
     outbox: Arc<Outbox>,
     mailer: Arc<dyn Mailer>,
+    /// The site's mail quota ([`LimitedAction::CourierMail`]): one bad hour (a flood of
+    /// reservations from many addresses, say) cannot send so much that the mail service pauses
+    /// the account, which would stop every mail. Mails over it wait in the outbox.
+    pacing: Option<Arc<dyn RateLimiter>>,
 }
 
 impl Courier {
     pub fn new(outbox: Arc<Outbox>, mailer: Arc<dyn Mailer>) -> Self {
-        Self { outbox, mailer }
+        Self {
+            outbox,
+            mailer,
+            pacing: None,
+        }
+    }
+
+    /// Sends no more than the site's mail quota that `limiter` counts.
+    pub fn with_pacing(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.pacing = Some(limiter);
+        self
     }
 
     /// The outbox it delivers from.
@@ -124,12 +144,13 @@ impl Courier {
                 Err(err) => failed = Some(err),
             }
         }
-        if pass.sent + pass.retried + pass.dead + pass.suppressed > 0 {
+        if pass.sent + pass.retried + pass.dead + pass.suppressed + pass.paced > 0 {
             tracing::info!(
                 sent = pass.sent,
                 retried = pass.retried,
                 dead = pass.dead,
                 suppressed = pass.suppressed,
+                paced = pass.paced,
                 "outbox pass"
             );
         }
@@ -150,6 +171,7 @@ impl Courier {
             total.dead += pass.dead;
             total.suppressed += pass.suppressed;
             total.skipped += pass.skipped;
+            total.paced += pass.paced;
             total.oldest_wait = total.oldest_wait.max(pass.oldest_wait);
             if pass.due < PASS_SIZE as usize {
                 return Ok(total);
@@ -174,6 +196,16 @@ impl Courier {
             self.finish(&claim, MailState::Suppressed, "suppressed", now)
                 .await?;
             return Ok(Outcome::Suppressed);
+        }
+        if let Some(pacing) = &self.pacing {
+            if !pacing.allow(LimitedAction::CourierMail, &["site"]).await {
+                let at = now + PACED_WAIT;
+                tracing::warn!(mail = %kind, id = %claim.due.id, retry_at = %at, "mail held back: the site's hourly mail quota is used up");
+                if !self.outbox.retry_at(&claim, at).await? {
+                    tracing::warn!(mail = %kind, id = %claim.due.id, "a mail's lease ended before its try did");
+                }
+                return Ok(Outcome::Paced);
+            }
         }
         match self.mailer.send(&mail, &claim.due.id).await {
             Ok(()) => {

@@ -43,7 +43,6 @@ pub fn render(mail: &Mail, site: &Url) -> Message {
             guest_name,
             gift,
             quantity,
-            shop_url,
             list_title,
             list_url,
             manage_url,
@@ -53,7 +52,6 @@ pub fn render(mail: &Mail, site: &Url) -> Message {
                 guest_name,
                 gift,
                 quantity: *quantity,
-                shop_url: shop_url.as_ref().map(|url| url.inner()),
                 list_title,
                 list_url: &link(list_url, site),
                 manage_url: &link(manage_url, site),
@@ -173,14 +171,14 @@ struct Reserved<'a> {
     guest_name: &'a PersonName,
     gift: &'a ProductTitle,
     quantity: Quantity,
-    shop_url: Option<&'a Url>,
     list_title: &'a Title,
     list_url: &'a Url,
     manage_url: &'a Url,
 }
 
-/// To the guest: what they reserved, where to buy it, and their private link to manage it.
-/// The shop is the button when the gift has a link; otherwise managing the reservation is.
+/// To the guest: what they reserved and their private link to manage it, which is the button.
+/// No link the list's owner chose is in it (the shop's link is on the reservation page): the
+/// address was typed by whoever reserved, so the mail must not carry a stranger an owner's link.
 fn reservation_confirmed(r: Reserved<'_>) -> Content {
     let manage = Link {
         label: "Manage your reservation".to_owned(),
@@ -190,16 +188,7 @@ fn reservation_confirmed(r: Reserved<'_>) -> Content {
         label: "See the list".to_owned(),
         url: r.list_url.clone(),
     };
-    let (action, links) = match r.shop_url {
-        Some(shop) => (
-            Some(Link {
-                label: "Buy it in the shop".to_owned(),
-                url: shop.clone(),
-            }),
-            vec![manage, list],
-        ),
-        None => (Some(manage), vec![list]),
-    };
+    let (action, links) = (Some(manage), vec![list]);
     Content {
         subject: format!(
             "You reserved \"{}\"",
@@ -211,8 +200,8 @@ fn reservation_confirmed(r: Reserved<'_>) -> Content {
                 "Thank you! You reserved {} × {} from the list \"{}\". We've kept it for you.",
                 r.quantity, r.gift, r.list_title
             ),
-            "Once you've bought it, open \"Manage your reservation\" to confirm it. That's \
-             also where you can change how many you're getting, or cancel."
+            "\"Manage your reservation\" shows where to buy it. Once you've bought it, confirm \
+             it there. That's also where you can change how many you're getting, or cancel."
                 .to_owned(),
         ],
         action,
@@ -566,16 +555,13 @@ mod tests {
             name: PersonName::parse("Ann").unwrap(),
         };
         assert_eq!(kind(&mail), "welcome");
-        assert_eq!(
-            kind(&reservation(GIFT, Some(SHOP))),
-            "reservation_confirmed"
-        );
+        assert_eq!(kind(&reservation(GIFT)), "reservation_confirmed");
         assert_eq!(kind(&purchase(GIFT)), "purchase_confirmed");
         assert_eq!(kind(&bought(GIFT, Some("Ann"))), "gift_bought");
     }
 
     const GIFT: &str = "Wooden train set";
-    const SHOP: &str = "https://shop.example/train?colour=red&size=2";
+    const SITE: &str = "http://localhost:3000/";
     const LIST: &str = "Mia's baby shower";
     const LIST_URL: &str = "http://localhost:3000/lists/L1";
     const MANAGE_URL: &str = "http://localhost:3000/reserve/tok3n";
@@ -585,27 +571,20 @@ mod tests {
     const HOSTILE_NAME: &str = r#"<b>Zoë</b> "Zo" O'Brien"#;
     const HOSTILE_NAME_HTML: &str = "&lt;b&gt;Zoë&lt;/b&gt; &quot;Zo&quot; O&#39;Brien";
 
-    fn reservation_mail(
-        guest: &str,
-        gift: &str,
-        list: &str,
-        shop: Option<&str>,
-        quantity: u32,
-    ) -> Mail {
+    fn reservation_mail(guest: &str, gift: &str, list: &str, quantity: u32) -> Mail {
         Mail::ReservationConfirmed {
             to: Email::parse("guest@example.com").unwrap(),
             guest_name: PersonName::parse(guest).unwrap(),
             gift: ProductTitle::parse(gift).unwrap(),
             quantity: Quantity::new(quantity).unwrap(),
-            shop_url: shop.map(|s| domain::HttpUrl::parse(s).unwrap()),
             list_title: Title::parse(list).unwrap(),
             list_url: LIST_URL.to_owned(),
             manage_url: MANAGE_URL.to_owned(),
         }
     }
 
-    fn reservation(gift: &str, shop: Option<&str>) -> Mail {
-        reservation_mail("Ann", gift, LIST, shop, 2)
+    fn reservation(gift: &str) -> Mail {
+        reservation_mail("Ann", gift, LIST, 2)
     }
 
     fn purchase_mail(guest: &str, gift: &str, list: &str) -> Mail {
@@ -649,7 +628,7 @@ mod tests {
 
     #[test]
     fn a_reservation_greets_the_guest_and_says_what_they_reserved() {
-        let m = render(&reservation(GIFT, Some(SHOP)), &site());
+        let m = render(&reservation(GIFT), &site());
         assert_eq!(m.to.as_str(), "guest@example.com");
         assert_eq!(m.subject, r#"You reserved "Wooden train set""#);
         for part in [&m.html, &m.text] {
@@ -671,44 +650,22 @@ mod tests {
     }
 
     #[test]
-    fn a_reservation_links_to_the_shop_the_manage_page_and_the_list_in_both_parts() {
-        let m = render(&reservation(GIFT, Some(SHOP)), &site());
-        let shop_href = "https://shop.example/train?colour=red&amp;size=2";
-        let links = hrefs(&m.html);
-        assert!(links.contains(&shop_href), "{links:?}");
-        assert!(links.contains(&MANAGE_URL), "{links:?}");
-        assert!(links.contains(&LIST_URL), "{links:?}");
-        assert!(m.html.contains("Buy it in the shop</a>"));
-        assert!(m.html.contains("Manage your reservation</a>"));
-        assert!(m.html.contains("See the list</a>"));
-        // The shop is the button; managing and the list come under it.
-        let at = |needle: &str| m.html.find(needle).unwrap();
-        assert!(at("Buy it in the shop</a>") < at("Manage your reservation</a>"));
-        assert!(at("Manage your reservation</a>") < at("See the list</a>"));
-
-        assert!(
-            m.text.contains(&format!("Buy it in the shop: {SHOP}")),
-            "{}",
-            m.text
-        );
-        assert!(m
-            .text
-            .contains(&format!("Manage your reservation: {MANAGE_URL}")));
-        assert!(m.text.contains(&format!("See the list: {LIST_URL}")));
-    }
-
-    #[test]
-    fn a_reservation_without_a_shop_link_has_no_buy_link_and_the_manage_button() {
-        let m = render(&reservation(GIFT, None), &site());
+    fn a_reservation_links_only_to_the_site_with_managing_as_the_button() {
+        let m = render(&reservation(GIFT), &site());
         for part in [&m.html, &m.text] {
             assert!(!part.contains("Buy it"), "{part}");
-            assert!(!part.contains("shop.example"), "{part}");
             assert!(part.contains(MANAGE_URL), "{part}");
             assert!(part.contains(LIST_URL), "{part}");
+        }
+        // Every link leads to the site.
+        for href in hrefs(&m.html) {
+            assert!(href.starts_with(SITE), "{href}");
         }
         assert!(m.html.contains(&format!(
             r#"<a href="{MANAGE_URL}" style="display:inline-block;"#
         )));
+        let at = |needle: &str| m.html.find(needle).unwrap();
+        assert!(at("Manage your reservation</a>") < at("See the list</a>"));
         assert!(m
             .text
             .contains(&format!("Manage your reservation: {MANAGE_URL}")));
@@ -718,7 +675,7 @@ mod tests {
     #[test]
     fn a_reservation_escapes_every_value_in_html_and_keeps_them_readable_in_text() {
         let list = r#"<i>Mia</i> & "Tom's" list"#;
-        let mail = reservation_mail(HOSTILE_NAME, HOSTILE_GIFT, list, Some(SHOP), 1);
+        let mail = reservation_mail(HOSTILE_NAME, HOSTILE_GIFT, list, 1);
         let m = render(&mail, &site());
         assert!(!m.html.contains("<img"), "{}", m.html);
         assert!(!m.html.contains("<b>"));
@@ -833,7 +790,7 @@ mod tests {
     fn long_titles_are_shortened_in_one_line_subjects() {
         let gift = format!("{} end", "Very long gift ".repeat(12));
         let subjects = [
-            render(&reservation(&gift, Some(SHOP)), &site()).subject,
+            render(&reservation(&gift), &site()).subject,
             render(&purchase(&gift), &site()).subject,
             render(&bought_mail(GIFT, None, &"L".repeat(100)), &site()).subject,
         ];
@@ -844,7 +801,7 @@ mod tests {
             assert!(subject.chars().count() < 110, "{subject}");
         }
         // The body keeps the whole title.
-        let m = render(&reservation(&gift, Some(SHOP)), &site());
+        let m = render(&reservation(&gift), &site());
         assert!(m.text.contains(&gift));
     }
 
@@ -869,11 +826,7 @@ mod tests {
 
     #[test]
     fn the_new_mails_load_nothing_from_elsewhere() {
-        for mail in [
-            reservation(GIFT, Some(SHOP)),
-            purchase(GIFT),
-            bought(GIFT, Some("Ann")),
-        ] {
+        for mail in [reservation(GIFT), purchase(GIFT), bought(GIFT, Some("Ann"))] {
             let m = render(&mail, &site());
             assert!(!m.html.contains("<img"));
             assert!(!m.html.contains("src="));

@@ -58,9 +58,6 @@ pub mod attr {
     pub const QUANTITY: &str = "quantity";
     pub const USER_ID: &str = "user_id";
     pub const RETAILER: &str = "retailer";
-    /// On a marker: the token hash of the active reservation it points at. (`HASH` is a
-    /// DynamoDB reserved word: expressions name it through a placeholder.)
-    pub const HASH: &str = "hash";
     /// On an identity: the issuer and subject it was made from (for people reading the table).
     pub const ISSUER: &str = "issuer";
     pub const SUBJECT: &str = "subject";

@@ -1,5 +1,5 @@
-//! The layout of the items of a list's partition (list meta, gifts, reservations,
-//! active-reservation markers) and of catalogue products: how each entity becomes an item and
+//! The layout of the items of a list's partition (list meta, gifts, reservations) and of
+//! catalogue products: how each entity becomes an item and
 //! is read back. Keys come from [`super::keys`], the attribute vocabulary from
 //! [`super::codec`]. See `docs/data-model.md`.
 
@@ -133,14 +133,6 @@ pub fn reservation_item(r: &Reservation, version: u64) -> Item {
     );
     item.insert(attr::CREATED_AT.into(), time(r.created_at));
     item.insert(attr::UPDATED_AT.into(), time(r.updated_at));
-    item
-}
-
-/// The marker of an active reservation: one per (gift, mailbox) that has one, pointing at it
-/// by its token hash.
-pub fn marker_item(r: &Reservation, version: u64) -> Item {
-    let mut item = item(keys::marker_of(r), "marker", version);
-    item.insert(attr::HASH.into(), string(r.key.hash.as_str()));
     item
 }
 
@@ -310,15 +302,6 @@ pub fn decode_reservation(item: &Item) -> Result<Versioned<Reservation>, DecodeE
     })
 }
 
-/// Decodes a marker item: the token hash of the active reservation it points at.
-pub fn decode_marker(item: &Item) -> Result<Versioned<TokenHash>, DecodeError> {
-    let f = Fields(item);
-    Ok(Versioned {
-        value: f.parse(attr::HASH, TokenHash::parse)?,
-        version: f.version()?,
-    })
-}
-
 /// Decodes a catalogue product item.
 pub fn decode_product(item: &Item) -> Result<CatalogueProduct, DecodeError> {
     let f = Fields(item);
@@ -329,9 +312,9 @@ pub fn decode_product(item: &Item) -> Result<CatalogueProduct, DecodeError> {
     })
 }
 
-/// Decodes an item of a list's partition by its sort key; `None` for markers (an index, not
-/// content: only `reserve` reads them, by key) and for kinds this version does not know (so
-/// that adding a kind later does not break older servers).
+/// Decodes an item of a list's partition by its sort key; `None` for kinds this version does
+/// not know (so that adding a kind later does not break older servers, and the
+/// active-reservation markers that earlier versions wrote are passed over).
 pub fn decode_partition_item(item: &Item) -> Result<Option<PartitionItem>, DecodeError> {
     let sk = Fields(item).s(SK)?;
     Ok(if sk == keys::LIST_META {
@@ -341,7 +324,7 @@ pub fn decode_partition_item(item: &Item) -> Result<Option<PartitionItem>, Decod
     } else if sk.starts_with(keys::RESERVATION) {
         Some(PartitionItem::Reservation(decode_reservation(item)?))
     } else {
-        // Markers (`M#…`) and unknown kinds.
+        // Unknown kinds.
         None
     })
 }
@@ -407,24 +390,13 @@ mod tests {
             user_id: Some(UserId::generate()),
         };
         let now = datetime!(2025-01-03 00:00 UTC);
-        let outcome = domain::rules::reserve(&list, &gift, None, request, &token, now).unwrap();
+        let outcome = domain::rules::reserve(&list, &gift, request, &token, now).unwrap();
         let item = reservation_item(&outcome.reservation, 1);
         assert_eq!(item[attr::MAILBOX], string("annlee@gmail.com"));
         assert_eq!(
             decode_reservation(&item).unwrap().value,
             outcome.reservation
         );
-        let marker = marker_item(&outcome.reservation, 4);
-        assert_eq!(
-            marker[SK],
-            string(format!(
-                "M#{}#annlee@gmail.com",
-                outcome.reservation.gift_id
-            ))
-        );
-        assert_eq!(marker[PK], item[PK]);
-        let back = decode_marker(&marker).unwrap();
-        assert_eq!((back.value, back.version), (token.key().hash, 4));
 
         let product = CatalogueProduct {
             id: CatalogueProductId::generate(),
@@ -507,15 +479,12 @@ mod tests {
         let mut other = item;
         other.insert(SK.into(), string("X#something"));
         assert_eq!(decode_partition_item(&other), Ok(None));
-        // Markers are skipped without being decoded, even a damaged one.
-        let marker = Item::from([
-            (PK.to_owned(), string(keys::list_pk(&list.id))),
-            (
-                SK.to_owned(),
-                string(keys::marker_sk(&GiftId::generate(), "a@example.com")),
-            ),
-            (attr::KIND.to_owned(), string("marker")),
-        ]);
+        // An earlier version's active-reservation marker is skipped without being decoded.
+        let mut marker = Item::from([(PK.to_owned(), string(keys::list_pk(&list.id)))]);
+        marker.insert(
+            SK.into(),
+            string(format!("M#{}#a@example.com", GiftId::generate())),
+        );
         assert_eq!(decode_partition_item(&marker), Ok(None));
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use domain::{CatalogueProductId, GiftId, ListId, Reservation, ReservationKey, UserId};
+use domain::{CatalogueProductId, GiftId, ListId, ReservationKey, UserId};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -56,8 +56,6 @@ pub const LIST_PAGE: &str = "L";
 pub const GIFT: &str = "L#G#";
 /// Reservations, in a list's partition (`R#<token hash>`).
 pub const RESERVATION: &str = "R#";
-/// Active-reservation markers, in a list's partition (`M#<giftId>#<mailbox key>`).
-pub const MARKER: &str = "M#";
 /// The sort key of a catalogue product, and its `gsi1sk`.
 pub const PRODUCT_ITEM: &str = "P";
 pub const USER_ITEM: &str = "U";
@@ -70,7 +68,7 @@ pub const SUPPRESSED_ITEM: &str = "X";
 pub const LIMIT_ITEM: &str = "C";
 
 /// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
-pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION, MARKER];
+pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION];
 
 // ---- Index keys (`gsi1pk`, `gsi1sk`) ----
 
@@ -86,6 +84,14 @@ pub const OUTBOX: &str = "OUTBOX";
 pub const DEAD_MAIL: &str = "DEADMAIL";
 /// `gsi1sk` of an owner's lists starts with this.
 pub const OWNER_LIST: &str = "LIST#";
+/// `gsi1sk` of an account's sessions, sign-in identities and verified mailboxes, under the same
+/// `OWNER#<user id>` as its lists: everything an account holds is found with one query when
+/// it is deleted or its data downloaded.
+pub const OWNER_SESSION: &str = "SESSION#";
+pub const OWNER_IDENTITY: &str = "IDENTITY#";
+pub const OWNER_MAILBOX: &str = "MAILBOX#";
+/// Every `gsi1sk` prefix under an `OWNER#` partition. None starts another.
+pub const OWNER_SK_PREFIXES: &[&str] = &[OWNER_LIST, OWNER_SESSION, OWNER_IDENTITY, OWNER_MAILBOX];
 
 /// Every `gsi1pk` prefix. None starts another.
 pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING, OUTBOX, DEAD_MAIL];
@@ -124,26 +130,24 @@ pub fn reservation(reservation: &ReservationKey) -> Item {
     )
 }
 
-/// The sort key of the marker of `mailbox`'s active reservation of a gift. A gift id is 22
-/// base64url characters (no `#`), so the key reads back unambiguously.
-pub fn marker_sk(gift_id: &GiftId, mailbox: &str) -> String {
-    format!("{MARKER}{gift_id}#{mailbox}")
-}
-
-/// The key of the marker of `mailbox`'s (an [`domain::Email::mailbox_key`]) active
-/// reservation of a gift.
-pub fn marker(list_id: &ListId, gift_id: &GiftId, mailbox: &str) -> Item {
-    key(list_pk(list_id), marker_sk(gift_id, mailbox))
-}
-
-/// The key of the marker that points at `r` while `r` is active.
-pub fn marker_of(r: &Reservation) -> Item {
-    marker(&r.key.list_id, &r.gift_id, &r.email.mailbox_key())
-}
-
 /// `gsi1pk` of the lists `owner` owns.
 pub fn owner_lists(owner: &UserId) -> String {
     format!("{OWNER}{owner}")
+}
+
+/// `gsi1sk` of a session under its account (by the session id's hash).
+pub fn owner_session_sk(id_hash: &str) -> String {
+    format!("{OWNER_SESSION}{id_hash}")
+}
+
+/// `gsi1sk` of a sign-in identity under its account.
+pub fn owner_identity_sk(issuer: &str, subject: &str) -> String {
+    format!("{OWNER_IDENTITY}{issuer}#{subject}")
+}
+
+/// `gsi1sk` of a verified mailbox under its account.
+pub fn owner_mailbox_sk(mailbox: &str) -> String {
+    format!("{OWNER_MAILBOX}{mailbox}")
 }
 
 /// `gsi1sk` of a list on its owner's dashboard: newest last in string order.
@@ -265,6 +269,7 @@ mod tests {
     fn partition_prefixes_never_meet() {
         assert_apart(PK_PREFIXES);
         assert_apart(GSI1_PK_PREFIXES);
+        assert_apart(OWNER_SK_PREFIXES);
         // Each prefix ends at a separator that no id contains.
         for prefix in PK_PREFIXES.iter().chain([OWNER, PRODUCT_URL].iter()) {
             assert!(prefix.ends_with('#'), "{prefix}");
@@ -278,13 +283,10 @@ mod tests {
     #[test]
     fn a_list_partition_splits_into_its_kinds() {
         assert_apart(LIST_SK_PREFIXES);
-        // The public page reads `L…`: the meta item and the gifts, never reservations or
-        // markers.
+        // The public page reads `L…`: the meta item and the gifts, never reservations.
         assert!(LIST_META.starts_with(LIST_PAGE));
         assert!(GIFT.starts_with(LIST_PAGE));
-        for other in [RESERVATION, MARKER] {
-            assert!(!other.starts_with(LIST_PAGE), "{other}");
-        }
+        assert!(!RESERVATION.starts_with(LIST_PAGE));
         for prefix in LIST_SK_PREFIXES {
             assert_ne!(*prefix, LIST_META);
         }
@@ -300,10 +302,6 @@ mod tests {
         assert_eq!(
             text(&gift(&list_id, &gift_id), SK),
             format!("L#G#{gift_id}")
-        );
-        assert_eq!(
-            text(&marker(&list_id, &gift_id, "ann@example.com"), SK),
-            format!("M#{gift_id}#ann@example.com")
         );
         assert_eq!(
             text(&mailbox("annlee@gmail.com"), PK),

@@ -4,7 +4,7 @@
 //! - [`table`]: the only code that sends requests to DynamoDB ([`Table`]: request builders,
 //!   paging, transactions, [`Table::retry`], error mapping);
 //! - [`keys`]: every partition, sort and index key; [`codec`]: how values become attributes;
-//! - [`items`]: the layout of lists, gifts, reservations, markers and products;
+//! - [`items`]: the layout of lists, gifts, reservations and products;
 //! - one module per aggregate, each a set of functions on a [`Table`]: [`lists`], [`gifts`],
 //!   [`reservations`], [`products`]; [`users`] (accounts, identities, sessions, pending
 //!   sign-ins) has its own store type for the sign-in routes; [`outbox`] (mails waiting to be
@@ -22,6 +22,7 @@ mod lists;
 pub mod outbox;
 mod products;
 mod reservations;
+pub mod retention;
 pub mod schema;
 pub mod table;
 pub mod users;
@@ -81,6 +82,15 @@ impl DynamoStore {
     /// Finishes every list deletion that was interrupted (`server sweep`); how many.
     pub async fn finish_deletions(&self) -> Result<usize, StoreError> {
         lists::finish_deletions(&self.table).await
+    }
+
+    /// Deletes the reservations whose guest data is due at `now` (`server sweep`;
+    /// [`domain::retention`]).
+    pub async fn purge_guest_data(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<retention::Purged, StoreError> {
+        retention::purge_guest_data(&self.table, now).await
     }
 }
 
@@ -149,6 +159,15 @@ impl Store for DynamoStore {
         gifts::remove(&self.table, owner, list_id, gift_id, now).await
     }
 
+    async fn reservable(
+        &self,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        quantity: Quantity,
+    ) -> Result<(), StoreError> {
+        reservations::reservable(&self.table, list_id, gift_id, quantity).await
+    }
+
     async fn reserve(
         &self,
         list_id: &ListId,
@@ -175,6 +194,13 @@ impl Store for DynamoStore {
         token: &ReservationToken,
     ) -> Result<Option<ReservationDetails>, StoreError> {
         reservations::details(&self.table, token).await
+    }
+
+    async fn reservations(
+        &self,
+        tokens: &[ReservationToken],
+    ) -> Result<Vec<Reservation>, StoreError> {
+        reservations::of_tokens(&self.table, tokens).await
     }
 
     async fn change_reservation(

@@ -1,31 +1,22 @@
 //! Reservations: reserving, the guest's reservation page and its actions. Each action is one
 //! transaction over the gift (under its version, which serialises every reservation of that
 //! gift, so nothing is ever over-reserved), the reservation, the list's meta item and the
-//! mailbox's active-reservation marker. See "Concurrency" in `docs/data-model.md`.
-
-use std::sync::Mutex;
+//! mails it causes. See "Concurrency" in `docs/data-model.md`.
 
 use app::ports::{no_mail, GuestNews, Letters, ReservationDetails, Reserved, StoreError};
 use domain::{
     rules, Gift, GiftId, GiftList, ListId, Quantity, Reservation, ReservationKey, ReservationToken,
-    ReserveRequest, RuleError, TokenHash,
+    ReserveRequest, RuleError,
 };
 use time::OffsetDateTime;
 
-use super::codec::{attr, string, Versioned};
+use super::codec::Versioned;
 use super::gifts;
-use super::items::{decode_marker, decode_reservation, gift_item, marker_item, reservation_item};
+use super::items::{decode_reservation, gift_item, reservation_item};
 use super::keys;
 use super::lists::{self, load_meta};
 use super::outbox;
 use super::table::{Expr, Round, Table};
-
-/// The marker exists and points at the reservation whose token hashes to `hash`.
-fn points_at(hash: &TokenHash) -> Expr {
-    Expr::condition("#hash = :hash")
-        .name("#hash", attr::HASH)
-        .value(":hash", string(hash.as_str()))
-}
 
 async fn load(
     table: &Table,
@@ -37,47 +28,7 @@ async fn load(
         .await
 }
 
-/// Where the marker of a (gift, mailbox) leads.
-#[derive(Debug)]
-enum Active {
-    /// No marker: the mailbox holds no active reservation of the gift.
-    None,
-    /// The active reservation, and the marker (token hash, version) that points at it.
-    Found(Versioned<Reservation>, Versioned<TokenHash>),
-    /// The marker pointed at a reservation that was gone or no longer active when read.
-    Stale(Versioned<TokenHash>),
-}
-
-/// The active reservation of `mailbox` for a gift, found through its marker.
-async fn active(
-    table: &Table,
-    op: &'static str,
-    list_id: &ListId,
-    gift_id: &GiftId,
-    mailbox: &str,
-) -> Result<Active, StoreError> {
-    let marker = table
-        .load(op, keys::marker(list_id, gift_id, mailbox), decode_marker)
-        .await?;
-    let Some(marker) = marker else {
-        return Ok(Active::None);
-    };
-    let key = ReservationKey {
-        list_id: *list_id,
-        hash: marker.value.clone(),
-    };
-    Ok(match load(table, op, &key).await? {
-        Some(r)
-            if r.value.is_active()
-                && r.value.gift_id == *gift_id
-                && r.value.email.mailbox_key() == mailbox =>
-        {
-            Active::Found(r, marker)
-        }
-        _ => Active::Stale(marker),
-    })
-}
-
+/// A new reservation (reservations are never merged: [`rules::reserve`]).
 pub async fn reserve(
     table: &Table,
     list_id: &ListId,
@@ -87,73 +38,27 @@ pub async fn reserve(
     letters: Letters<'_>,
 ) -> Result<Reserved, StoreError> {
     const OP: &str = "reserve";
-    let mailbox = &request.email.mailbox_key();
-    // A marker that led to no active reservation in the previous round.
-    let stale: &Mutex<Option<Versioned<TokenHash>>> = &Mutex::new(None);
     table
         .retry(OP, move || async move {
-            // The reads need no order: the write below re-checks each of them when it commits
-            // (the gift's version, the marker's hash, the old reservation's version).
-            let (meta, gift, existing) = tokio::try_join!(
+            // The write below re-checks what was read when it commits (the gift's version, the
+            // list still open).
+            let (meta, gift) = tokio::try_join!(
                 load_meta(table, OP, list_id),
                 gifts::load(table, OP, list_id, gift_id),
-                active(table, OP, list_id, gift_id, mailbox)
             )?;
             let meta = meta.ok_or(StoreError::NotFound)?;
             let gift = gift.ok_or(StoreError::GiftNotFound)?;
-            let existing = match existing {
-                Active::None => None,
-                Active::Found(reservation, marker) => Some((reservation, marker)),
-                Active::Stale(marker) => {
-                    let mut seen = stale.lock().unwrap_or_else(|e| e.into_inner());
-                    if seen.as_ref() == Some(&marker) {
-                        // The same marker twice, leading nowhere both times. A race cannot do
-                        // that (a marker's hash and version never come back), so it is wrong.
-                        return Err(table.damaged(
-                            OP,
-                            "an active-reservation marker points at no active reservation",
-                        ));
-                    }
-                    // Read just as that reservation was settled or re-keyed: a lost race.
-                    *seen = Some(marker);
-                    return Ok(Round::Lost);
-                }
-            };
             let token = ReservationToken::generate(*list_id);
-            let outcome = rules::reserve(
-                &meta.list,
-                &gift.value,
-                existing.as_ref().map(|(r, _)| &r.value),
-                request.clone(),
-                &token,
-                now,
-            )?;
+            let outcome = rules::reserve(&meta.list, &gift.value, request.clone(), &token, now)?;
             let reservation = &outcome.reservation;
-            let version = existing.as_ref().map_or(1, |(old, _)| old.version + 1);
             let mut writes = vec![
                 table.check(keys::list(list_id), lists::open())?,
                 table.put(
                     gift_item(&outcome.gift, gift.version + 1),
                     Expr::version(gift.version),
                 )?,
-                table.put(reservation_item(reservation, version), Expr::absent())?,
+                table.put(reservation_item(reservation, 1), Expr::absent())?,
             ];
-            match &outcome.replaces {
-                // The marker must not exist yet: the table itself keeps one active
-                // reservation per gift and mailbox.
-                None => writes.push(table.put(marker_item(reservation, 1), Expr::absent())?),
-                // The rule grew the reservation it was given and moved it to the new token.
-                Some(old_key) => {
-                    let (old, marker) = existing.as_ref().ok_or(StoreError::Corrupt)?;
-                    writes.push(
-                        table.delete(keys::reservation(old_key), Expr::version(old.version))?,
-                    );
-                    writes.push(table.put(
-                        marker_item(reservation, marker.version + 1),
-                        points_at(&old_key.hash),
-                    )?);
-                }
-            }
             let mails = letters(&GuestNews {
                 list: &meta.list,
                 gift: &outcome.gift,
@@ -161,23 +66,32 @@ pub async fn reserve(
                 token: &token,
             });
             writes.extend(outbox::enqueue_all(table, &mails, now)?);
-            let (reservation, gift) = (outcome.reservation.clone(), outcome.gift);
-            let done = if outcome.replaces.is_none() {
-                Reserved::Created {
-                    token,
-                    reservation,
-                    gift,
-                }
-            } else {
-                Reserved::Increased {
-                    token,
-                    reservation,
-                    gift,
-                }
+            let done = Reserved {
+                token,
+                reservation: outcome.reservation.clone(),
+                gift: outcome.gift,
             };
             Ok(table.transact(OP, writes).await?.or_lost(done))
         })
         .await
+}
+
+/// The gift and its list as they are now, for deciding whether reserving `quantity` of it is a
+/// real attempt ([`rules::check_reservable`]) before any quota is charged.
+pub async fn reservable(
+    table: &Table,
+    list_id: &ListId,
+    gift_id: &GiftId,
+    quantity: Quantity,
+) -> Result<(), StoreError> {
+    const OP: &str = "reservable";
+    let (meta, gift) = tokio::try_join!(
+        load_meta(table, OP, list_id),
+        gifts::load(table, OP, list_id, gift_id),
+    )?;
+    let meta = meta.ok_or(StoreError::NotFound)?;
+    let gift = gift.ok_or(StoreError::GiftNotFound)?;
+    Ok(rules::check_reservable(&meta.list, &gift.value, quantity)?)
 }
 
 pub async fn details(
@@ -200,9 +114,23 @@ pub async fn details(
     }))
 }
 
+/// The reservations these tokens open (those that still exist), in one batch read.
+pub async fn of_tokens(
+    table: &Table,
+    tokens: &[ReservationToken],
+) -> Result<Vec<Reservation>, StoreError> {
+    const OP: &str = "reservations";
+    let keys = tokens.iter().map(|t| keys::reservation(&t.key())).collect();
+    table
+        .batch_get(OP, keys)
+        .await?
+        .iter()
+        .map(|item| table.decode(OP, item, decode_reservation).map(|r| r.value))
+        .collect()
+}
+
 /// Reads a reservation with its gift and list, applies `rule`, and writes gift and
-/// reservation together (change, cancel, confirm), with the marker when the reservation stops
-/// being active, and the mails `letters` writes. Nothing is written (and nobody mailed) when
+/// reservation together (change, cancel, confirm), with the mails `letters` writes. Nothing is written (and nobody mailed) when
 /// the rule changes nothing.
 pub async fn change<F>(
     table: &Table,
@@ -250,12 +178,6 @@ where
                     Expr::version(reservation.version),
                 )?,
             ];
-            if reservation.value.is_active() && !new_reservation.is_active() {
-                // Cancelled or bought: the mailbox no longer holds an active reservation of
-                // the gift, so its marker goes (a change of quantity leaves it as it is).
-                writes
-                    .push(table.delete(keys::marker_of(&reservation.value), points_at(&key.hash))?);
-            }
             let mails = letters(&GuestNews {
                 list: &meta.list,
                 gift: &new_gift,

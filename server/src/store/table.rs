@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, ReturnValue, TransactWriteItem,
-    Update, WriteRequest,
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue,
+    TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -33,6 +33,9 @@ pub const BATCH_SIZE: usize = 25;
 
 /// Rounds of resending a batch's unprocessed items before giving up.
 const BATCH_ROUNDS: u32 = 8;
+
+/// The most keys one `BatchGetItem` may ask for.
+pub const BATCH_GET_SIZE: usize = 100;
 
 /// Sets an [`Expr`]'s condition and placeholders on any request builder (every DynamoDB write
 /// builder has the same three setters).
@@ -290,6 +293,60 @@ impl Table {
         }
     }
 
+    /// The items of `keys` that exist, read with strongly consistent `BatchGetItem`s (at most
+    /// [`BATCH_GET_SIZE`] keys each; unprocessed keys are asked again with a growing pause), in
+    /// no particular order.
+    pub async fn batch_get(
+        &self,
+        op: &'static str,
+        keys: Vec<Item>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_SIZE) {
+            let mut wanted = chunk.to_vec();
+            let mut round = 0;
+            while !wanted.is_empty() {
+                if round == BATCH_ROUNDS {
+                    tracing::error!(
+                        operation = op,
+                        table = %self.name,
+                        left = wanted.len(),
+                        "batch get kept leaving keys unprocessed"
+                    );
+                    return Err(StoreError::Unavailable);
+                }
+                if round > 0 {
+                    tokio::time::sleep(Duration::from_millis(25 << round.min(5))).await;
+                }
+                round += 1;
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(wanted))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| self.fail("build batch get", &e))?;
+                let mut out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(self.name.clone(), request)
+                    .send()
+                    .await
+                    .map_err(|e| self.fail(op, &e))?;
+                found.extend(
+                    out.responses
+                        .as_mut()
+                        .and_then(|r| r.remove(&self.name))
+                        .unwrap_or_default(),
+                );
+                wanted = out
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.name))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
+
     /// A query on this table, to be completed by the caller.
     pub fn query(&self) -> QueryFluentBuilder {
         self.client.query().table_name(&self.name)
@@ -358,6 +415,36 @@ impl Table {
         })
         .await?;
         Ok(count)
+    }
+
+    /// Every item that `filter` keeps, by a full scan: for scheduled jobs and operators'
+    /// commands, never for a request.
+    pub async fn scan_where(
+        &self,
+        op: &'static str,
+        filter: Expr,
+    ) -> Result<Vec<Item>, StoreError> {
+        let (condition, names, values) = filter.parts();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.name)
+                .set_filter_expression(condition.clone())
+                .set_expression_attribute_names(names.clone())
+                .set_expression_attribute_values(values.clone())
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.fail(op, &e))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// Every item whose `attribute` starts with `prefix`, by a full scan: for operators'

@@ -16,11 +16,20 @@ use time::OffsetDateTime;
 
 use super::codec::{attr, epoch_seconds, item, number, string, time, DecodeError, Fields, Item};
 use super::keys;
-use super::schema::PK;
+use super::schema::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use super::table::{Expr, Round, Table, Written};
 use crate::auth::secret::Secret;
 
 // ---- Types ----
+
+/// What an account holds besides its lists (see [`UserStore::account_items`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountItems {
+    /// The keys of its sessions, identities and mailboxes.
+    pub keys: Vec<Item>,
+    /// Its sign-in identities: (issuer, subject).
+    pub identities: Vec<(String, String)>,
+}
 
 /// A sign-in that has been started (the browser went to the hosted UI) and not yet finished.
 ///
@@ -96,13 +105,25 @@ fn identity_item(identity: &Identity, user: &UserId, now: OffsetDateTime) -> Ite
     item.insert(attr::ISSUER.into(), string(identity.issuer.as_str()));
     item.insert(attr::SUBJECT.into(), string(identity.subject.as_str()));
     item.insert(attr::CREATED_AT.into(), time(now));
+    under_account(
+        &mut item,
+        user,
+        keys::owner_identity_sk(&identity.issuer, &identity.subject),
+    );
     item
+}
+
+/// Files `item` under its account in the index, so that deleting the account finds it.
+fn under_account(item: &mut Item, user: &UserId, sk: String) {
+    item.insert(GSI1_PK.into(), string(keys::owner_lists(user)));
+    item.insert(GSI1_SK.into(), string(sk));
 }
 
 fn mailbox_item(mailbox: &str, user: &UserId, now: OffsetDateTime) -> Item {
     let mut item = item(keys::mailbox(mailbox), "mailbox", 1);
     item.insert(attr::USER_ID.into(), string(user.as_str()));
     item.insert(attr::CREATED_AT.into(), time(now));
+    under_account(&mut item, user, keys::owner_mailbox_sk(mailbox));
     item
 }
 
@@ -116,6 +137,11 @@ fn session_item(id: &Secret, session: &Session) -> Item {
     item.insert(attr::EMAIL.into(), string(session.user.email.as_str()));
     item.insert(attr::CREATED_AT.into(), time(session.created_at));
     item.insert(attr::EXPIRES_AT.into(), epoch_seconds(session.expires_at));
+    under_account(
+        &mut item,
+        &session.user.id,
+        keys::owner_session_sk(&id.hash()),
+    );
     item
 }
 
@@ -286,6 +312,56 @@ impl UserStore {
             .delete_item("delete_session", keys::session(&id.hash()), Expr::default())
             .await?;
         Ok(())
+    }
+
+    /// What `user`'s account holds besides its lists: the keys of its sessions, identities and
+    /// mailboxes (from the index, so one created a moment ago may be missing), and its
+    /// identities as (issuer, subject).
+    pub async fn account_items(&self, user: &UserId) -> Result<AccountItems, StoreError> {
+        const OP: &str = "account_items";
+        let query = self
+            .table
+            .query()
+            .index_name(GSI1)
+            .key_condition_expression("#gpk = :owner")
+            .expression_attribute_names("#gpk", GSI1_PK)
+            .expression_attribute_values(":owner", string(keys::owner_lists(user)));
+        let mut found = AccountItems::default();
+        for item in self.table.query_all(OP, query).await? {
+            let (key, sk, identity) = self.table.decode(OP, &item, |item| {
+                let f = Fields(item);
+                let key = keys::key(f.s(PK)?.to_owned(), f.s(SK)?);
+                let sk = f.s(GSI1_SK)?.to_owned();
+                let identity = if sk.starts_with(keys::OWNER_IDENTITY) {
+                    Some((
+                        f.s(attr::ISSUER)?.to_owned(),
+                        f.s(attr::SUBJECT)?.to_owned(),
+                    ))
+                } else {
+                    None
+                };
+                Ok((key, sk, identity))
+            })?;
+            if sk.starts_with(keys::OWNER_LIST) {
+                continue;
+            }
+            found.identities.extend(identity);
+            found.keys.push(key);
+        }
+        Ok(found)
+    }
+
+    /// Deletes `user`'s account item and `items` (its sessions, identities and mailboxes). Its
+    /// lists must be gone first. Deleting what is already gone is not an error.
+    pub async fn delete_account(
+        &self,
+        user: &UserId,
+        items: AccountItems,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "delete_account";
+        let mut all = items.keys;
+        all.push(keys::user(user));
+        self.table.batch_delete(OP, all).await
     }
 
     /// A user by id.

@@ -135,12 +135,11 @@ pub(crate) async fn confirm_purchase(state: &AppState, token: &str) -> Reply {
 }
 
 pub(crate) fn token_of(reply: &Reply) -> String {
-    match json::<ReserveAnswer>(reply) {
-        ReserveAnswer::Created { manage_path, .. } => {
-            manage_path.trim_start_matches("/reservations/").to_owned()
-        }
-        other => panic!("expected a new reservation, got {other:?}"),
-    }
+    let answer: ReserveAnswer = json(reply);
+    answer
+        .manage_path
+        .trim_start_matches("/reservations/")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -486,22 +485,15 @@ async fn a_closed_list_takes_no_reservations() {
 }
 
 #[tokio::test]
-async fn the_same_mailbox_reserving_again_grows_its_reservation_and_gets_the_link_by_email_only() {
+async fn a_stranger_typing_a_guest_s_email_learns_nothing_and_changes_nothing() {
     let state = guest_site().await;
     let (_, list, gift) = list_with_gift(&state, "3").await;
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let first = token_of(
-        &reserve(
-            &state,
-            &list,
-            &gift,
-            "Ann",
-            &format!("ann.lee.{tag}@gmail.com"),
-            "1",
-        )
-        .await,
-    );
-    let again = reserve(
+    let ann_email = format!("ann.lee.{tag}@gmail.com");
+    let ann = reserve(&state, &list, &gift, "Ann", &ann_email, "1").await;
+    let ann_token = token_of(&ann);
+    // Someone else types the same mailbox (written another way) and another name.
+    let stranger = reserve(
         &state,
         &list,
         &gift,
@@ -510,34 +502,205 @@ async fn the_same_mailbox_reserving_again_grows_its_reservation_and_gets_the_lin
         "1",
     )
     .await;
-    assert!(
-        matches!(json::<ReserveAnswer>(&again), ReserveAnswer::Increased),
-        "{}",
-        again.body
+    // The same answer as for any new address: a new reservation of their own, and its page.
+    assert_eq!(stranger.status, StatusCode::OK, "{}", stranger.body);
+    let stranger_token = token_of(&stranger);
+    assert_ne!(stranger_token, ann_token);
+    let fresh = reserve(&state, &list, &gift, "Bo", &unique_email("bo"), "1").await;
+    assert_eq!(
+        (
+            stranger.status,
+            stranger.headers.contains_key(header::LOCATION)
+        ),
+        (fresh.status, fresh.headers.contains_key(header::LOCATION))
     );
-    assert!(
-        again.headers.get(header::LOCATION).is_none(),
-        "the new link is not shown to this browser"
+    // Ann's reservation is as she left it: her name, her quantity, her link.
+    let view: ReservationView = json(
+        &post(
+            &state,
+            guest::Reservation::PATH,
+            "",
+            &form(&[("token", &ann_token)]),
+        )
+        .await,
     );
-    assert!(again.cookie("ewelists-reservations").is_none());
-    // The old link no longer works; the new one went to the mailbox.
-    let old = post(
-        &state,
-        guest::Reservation::PATH,
-        "",
-        &form(&[("token", &first)]),
-    )
-    .await;
-    assert_eq!(old.status, StatusCode::NOT_FOUND);
-    // It goes to the address the reservation was made with (the same mailbox): its first
-    // confirmation, then the new link.
-    assert!(
+    assert_eq!((view.guest_name.as_str(), view.quantity), ("Ann", 1));
+    // Each address typed got the mail of its own reservation, once.
+    assert_eq!(site::mail_to(&state, &ann_email).await.len(), 1);
+    assert_eq!(
         site::mail_to(&state, &format!("annlee{tag}@googlemail.com"))
             .await
-            .is_empty()
+            .len(),
+        1
     );
-    let mail = site::mail_to(&state, &format!("ann.lee.{tag}@gmail.com")).await;
-    assert_eq!(mail.len(), 2, "{mail:?}");
+    // The gift: three reserved, none left.
+    let page: PublicListView = json(
+        &post(
+            &state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", &list)]),
+        )
+        .await,
+    );
+    assert_eq!(page.gifts[0].remaining, 0);
+}
+
+#[tokio::test]
+async fn the_reservation_mail_carries_only_the_site_s_links() {
+    let state = guest_site().await;
+    // The owner's gift links to a shop; a mail to a typed-in address must not.
+    let (_, list, gift) = list_with_gift(&state, "2").await;
+    let email = unique_email("link");
+    let reply = reserve(&state, &list, &gift, "Lin", &email, "1").await;
+    let token = token_of(&reply);
+    let mail = site::mail_to(&state, &email).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let html = mail[0].body_html.as_deref().unwrap_or_default();
+    for part in [mail[0].body_text.as_str(), html] {
+        assert!(!part.contains("shop.example"), "{part}");
+        assert!(part.contains(&format!("/reservations/{token}")), "{part}");
+    }
+    // The shop's link is on the reservation page instead.
+    let page = get(&state, &format!("/reservations/{token}"), "").await;
+    assert!(
+        page.body.contains("https://shop.example/bike"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn attempts_that_go_nowhere_do_not_use_up_a_guest_s_quota() {
+    use app::ports::LimitedAction;
+    let state = site::with_quotas(
+        guest_site().await,
+        &[
+            (LimitedAction::ReserveFor, 2, 3600),
+            (LimitedAction::MailTo, 2, 3600),
+        ],
+    );
+    site::clear_of_window_end(3600, 30).await;
+    let (owner, list, gift) = list_with_gift(&state, "5").await;
+    let victim = unique_email("vic");
+    // A stranger who knows the guest's email, from many addresses: a gift that is not there,
+    // more than is left, a list that is not there. None of it is a real attempt.
+    let missing_gift = domain::GiftId::generate().to_string();
+    let missing_list = domain::ListId::generate().to_string();
+    for (list_id, gift_id, quantity, expected) in [
+        (
+            list.as_str(),
+            missing_gift.as_str(),
+            "1",
+            StatusCode::NOT_FOUND,
+        ),
+        (list.as_str(), gift.as_str(), "9", StatusCode::CONFLICT),
+        (
+            missing_list.as_str(),
+            gift.as_str(),
+            "1",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            list.as_str(),
+            missing_gift.as_str(),
+            "1",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let reply = reserve(&state, list_id, gift_id, "Eve", &victim, quantity).await;
+        assert_eq!(reply.status, expected, "{}", reply.body);
+    }
+    // The guest's own two reservations go through; a third is over the quota.
+    for _ in 0..2 {
+        let reply = reserve(&state, &list, &gift, "Vic", &victim, "1").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let third = reserve(&state, &list, &gift, "Vic", &victim, "1").await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    // Refused before anything was written: two reserved, two mails.
+    assert_eq!(site::mail_to(&state, &victim).await.len(), 2);
+    let _ = owner;
+}
+
+#[tokio::test]
+async fn one_mailbox_and_one_list_receive_a_bounded_number_of_mails() {
+    use app::ports::LimitedAction;
+    let state = site::with_quotas(
+        guest_site().await,
+        &[
+            (LimitedAction::MailTo, 3, 3600),
+            (LimitedAction::MailFromList, 4, 3600),
+        ],
+    );
+    site::clear_of_window_end(3600, 30).await;
+    // One address typed on three lists, each time from a new client address: three mails,
+    // then no more this hour.
+    let target = unique_email("target");
+    for _ in 0..3 {
+        let (_, list, gift) = list_with_gift(&state, "2").await;
+        let reply = reserve(&state, &list, &gift, "Tam", &target, "1").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let (_, list, gift) = list_with_gift(&state, "9").await;
+    let fourth = reserve(&state, &list, &gift, "Tam", &target, "1").await;
+    assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(site::mail_to(&state, &target).await.len(), 3);
+    // One list mails at most four addresses this hour, whoever types them.
+    let (_, list, gift) = list_with_gift(&state, "9").await;
+    for n in 0..4 {
+        let reply = reserve(
+            &state,
+            &list,
+            &gift,
+            "Ann",
+            &unique_email(&format!("m{n}")),
+            "1",
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let over = reserve(&state, &list, &gift, "Ann", &unique_email("m5"), "1").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_of(&over), AppError::TooManyRequests);
+}
+
+#[tokio::test]
+async fn the_public_list_is_rate_limited_per_address() {
+    use app::ports::LimitedAction;
+    let state = site::with_quotas(guest_site().await, &[(LimitedAction::PublicList, 3, 3600)]);
+    site::clear_of_window_end(3600, 30).await;
+    let (_, list, _) = list_with_gift(&state, "1").await;
+    let address = fresh_address();
+    let open = |path: String| {
+        let state = state.clone();
+        let address = address.clone();
+        async move {
+            site::send(
+                &state,
+                axum::http::Request::get(path)
+                    .header("x-forwarded-for", address.as_str())
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(open(format!("/lists/{list}")).await.status, StatusCode::OK);
+    }
+    let over = open(format!("/lists/{list}")).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        over.body.contains("That's a lot of attempts"),
+        "{}",
+        over.body
+    );
+    // Another address still sees it.
+    assert_eq!(
+        get(&state, &format!("/lists/{list}"), "").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

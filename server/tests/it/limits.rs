@@ -4,7 +4,7 @@
 //!
 //! (`process::two_servers_share_one_quota` shows the same with two server processes.)
 
-use app::ports::GuestAction;
+use app::ports::LimitedAction;
 use server::limits::{Quota, Quotas, TableLimiter};
 use server::store::limits::Counters;
 use server::store::Table;
@@ -14,16 +14,21 @@ use time::OffsetDateTime;
 use crate::common::{fixture, Fixture};
 
 fn tiny() -> Quotas {
-    Quotas {
-        reserve: Quota {
-            limit: 3,
-            window_seconds: 600,
-        },
-        reservation: Quota {
-            limit: 2,
-            window_seconds: 60,
-        },
-    }
+    Quotas::standard()
+        .with(
+            LimitedAction::Reserve,
+            Quota {
+                limit: 3,
+                window_seconds: 600,
+            },
+        )
+        .with(
+            LimitedAction::Reservation,
+            Quota {
+                limit: 2,
+                window_seconds: 60,
+            },
+        )
 }
 
 fn limiter(f: &Fixture) -> TableLimiter {
@@ -44,7 +49,7 @@ async fn two_instances_share_one_quota() {
     let mut allowed = 0;
     for i in 0..8 {
         let instance = if i % 2 == 0 { &a } else { &b };
-        if instance.allow_at(GuestAction::Reserve, &key, AT).await {
+        if instance.allow_at(LimitedAction::Reserve, &key, AT).await {
             allowed += 1;
         }
     }
@@ -56,14 +61,18 @@ async fn keys_actions_and_windows_stay_apart() {
     let f = fixture("limits").await;
     let limits = limiter(&f);
     for _ in 0..3 {
-        assert!(limits.allow_at(GuestAction::Reserve, &["a"], AT).await);
+        assert!(limits.allow_at(LimitedAction::Reserve, &["a"], AT).await);
     }
-    assert!(!limits.allow_at(GuestAction::Reserve, &["a"], AT).await);
-    assert!(limits.allow_at(GuestAction::Reserve, &["b"], AT).await);
-    assert!(limits.allow_at(GuestAction::Reservation, &["a"], AT).await);
+    assert!(!limits.allow_at(LimitedAction::Reserve, &["a"], AT).await);
+    assert!(limits.allow_at(LimitedAction::Reserve, &["b"], AT).await);
+    assert!(
+        limits
+            .allow_at(LimitedAction::Reservation, &["a"], AT)
+            .await
+    );
     // The next window starts afresh (10:10).
     let next = datetime!(2026-12-02 10:10 UTC);
-    assert!(limits.allow_at(GuestAction::Reserve, &["a"], next).await);
+    assert!(limits.allow_at(LimitedAction::Reserve, &["a"], next).await);
 }
 
 #[tokio::test]
@@ -75,26 +84,34 @@ async fn an_attempt_with_two_keys_needs_room_in_both() {
         let address = format!("198.51.100.{n}");
         assert!(
             limits
-                .allow_at(GuestAction::Reserve, &[&address, list_mailbox], AT)
+                .allow_at(LimitedAction::Reserve, &[&address, list_mailbox], AT)
                 .await
         );
     }
     // A fresh address, but the list and mailbox are used up.
     assert!(
         !limits
-            .allow_at(GuestAction::Reserve, &["198.51.100.9", list_mailbox], AT)
+            .allow_at(LimitedAction::Reserve, &["198.51.100.9", list_mailbox], AT)
             .await
     );
     // A key given twice counts once.
     assert!(
         limits
-            .allow_at(GuestAction::Reservation, &["c", "c"], AT)
+            .allow_at(LimitedAction::Reservation, &["c", "c"], AT)
             .await
     );
-    assert!(limits.allow_at(GuestAction::Reservation, &["c"], AT).await);
-    assert!(!limits.allow_at(GuestAction::Reservation, &["c"], AT).await);
+    assert!(
+        limits
+            .allow_at(LimitedAction::Reservation, &["c"], AT)
+            .await
+    );
+    assert!(
+        !limits
+            .allow_at(LimitedAction::Reservation, &["c"], AT)
+            .await
+    );
     // No keys: nothing to limit.
-    assert!(limits.allow_at(GuestAction::Reservation, &[], AT).await);
+    assert!(limits.allow_at(LimitedAction::Reservation, &[], AT).await);
 }
 
 #[tokio::test]
@@ -103,12 +120,12 @@ async fn a_refused_key_costs_the_table_nothing_more_in_its_window() {
     let limits = limiter(&f);
     for _ in 0..2 {
         limits
-            .allow_at(GuestAction::Reservation, &["hot"], AT)
+            .allow_at(LimitedAction::Reservation, &["hot"], AT)
             .await;
     }
     assert!(
         !limits
-            .allow_at(GuestAction::Reservation, &["hot"], AT)
+            .allow_at(LimitedAction::Reservation, &["hot"], AT)
             .await
     );
     // The table goes away: this instance still refuses the hot key (from memory), and
@@ -117,13 +134,13 @@ async fn a_refused_key_costs_the_table_nothing_more_in_its_window() {
     for _ in 0..5 {
         assert!(
             !limits
-                .allow_at(GuestAction::Reservation, &["hot"], AT)
+                .allow_at(LimitedAction::Reservation, &["hot"], AT)
                 .await
         );
     }
     assert!(
         limits
-            .allow_at(GuestAction::Reservation, &["cold"], AT)
+            .allow_at(LimitedAction::Reservation, &["cold"], AT)
             .await
     );
 }
@@ -134,7 +151,7 @@ async fn counters_expire_after_their_window() {
     let limits = limiter(&f);
     assert!(
         limits
-            .allow_at(GuestAction::Reserve, &["list-1|ann@example.com"], AT)
+            .allow_at(LimitedAction::Reserve, &["list-1|ann@example.com"], AT)
             .await
     );
     let items = f.raw_scan().await;

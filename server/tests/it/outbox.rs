@@ -307,3 +307,46 @@ async fn with_the_table_down_a_guest_is_told_to_try_again_and_nothing_is_half_wr
         "every acknowledged reservation is held: {answers:?}"
     );
 }
+
+#[tokio::test]
+async fn over_the_site_s_hourly_mail_quota_mails_wait_in_the_outbox_not_lost() {
+    use app::ports::LimitedAction;
+    let state = site::migrated(guest_config()).await;
+    let (_, list, gift) = list_with_gift(&state, "20").await;
+    let mut guests = Vec::new();
+    for n in 0..5 {
+        let email = unique_email(&format!("paced{n}"));
+        let reply = reserve(&state, &list, &gift, "Gus", &email, "1").await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        guests.push(email);
+    }
+    // A courier whose site may send three mails this hour.
+    site::clear_of_window_end(3600, 30).await;
+    let limited = site::with_quotas(state.clone(), &[(LimitedAction::CourierMail, 3, 3600)]);
+    let sdk = server::aws_sdk_config().await;
+    let courier = Courier::new(
+        Arc::new(outbox(&state)),
+        Arc::new(SesMailer::new(
+            server::mail::client(&sdk, &state.config.mail).await,
+            state.config.mail.sender.clone(),
+            state.config.site_url.clone(),
+        )),
+    )
+    .with_pacing(limited.limits.clone());
+    let now = OffsetDateTime::now_utc();
+    let pass = courier.deliver_all_due(now).await.unwrap();
+    // Five guests' mails and the owner's welcome: three sent, three held back.
+    assert_eq!((pass.sent, pass.paced), (3, 3), "{pass:?}");
+    let sent: usize = futures::future::join_all(guests.iter().map(|g| site::outbox_for(g)))
+        .await
+        .iter()
+        .map(Vec::len)
+        .sum();
+    assert!(sent <= 3, "{sent}");
+    // Held back, not given up: due again a few minutes later, still pending.
+    let pending = outbox(&state).counts().await.unwrap().pending;
+    assert_eq!(pending, 3);
+    assert_eq!(courier.deliver_all_due(now).await.unwrap().due, 0);
+    let later = now + time::Duration::minutes(6);
+    assert_eq!(courier.deliver_all_due(later).await.unwrap().due, 3);
+}

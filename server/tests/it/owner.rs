@@ -607,13 +607,26 @@ async fn plain_form_posts_come_back_to_their_page_with_the_error() {
         back.starts_with("/lists/new?__path=%2Fapi%2Fcreate_list&__err="),
         "{back}"
     );
-    // The page shows the error in words.
+    // The page shows the error in its own words (the link carries the field, no text).
+    assert!(!back.contains("empty"), "{back}");
     let page = get(&state, &back, &ann).await;
-    assert!(
-        page.body.contains("The title must not be empty."),
-        "{}",
-        page.body
-    );
+    let hint = app::error::field_hint("title").unwrap();
+    assert!(page.body.contains(hint), "{}", page.body);
+
+    // A link made by hand cannot put its words on the page.
+    let forged = AppError::invalid("title", "Your account is locked. Call +1 555 0100.");
+    let url = leptos::server_fn::error::ServerFnUrlError::new(owner::CreateList::PATH, forged)
+        .to_url("http://localhost:3000/lists/new")
+        .unwrap();
+    let page = get(
+        &state,
+        &format!("{}?{}", url.path(), url.query().unwrap()),
+        &ann,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("+1 555 0100"), "{}", page.body);
+    assert!(page.body.contains(hint), "{}", page.body);
 
     // A page whose path starts with two slashes never sends the browser off the site.
     for referer in [
@@ -658,4 +671,61 @@ async fn plain_form_posts_come_back_to_their_page_with_the_error() {
         "{}",
         good.location()
     );
+}
+
+#[tokio::test]
+async fn an_account_s_lookups_new_lists_and_new_gifts_are_rate_limited() {
+    use app::ports::LimitedAction;
+    let state = site::with_quotas(
+        site().await,
+        &[
+            (LimitedAction::Lookup, 2, 3600),
+            (LimitedAction::CreateList, 2, 3600),
+            (LimitedAction::AddGift, 2, 3600),
+        ],
+    );
+    site::clear_of_window_end(3600, 30).await;
+    let ann = owner(&state, "Ann").await;
+    let list = create(&state, &ann, "One").await;
+    create(&state, &ann, "Two").await;
+    let third = post_from_site(
+        &state,
+        owner::CreateList::PATH,
+        &ann,
+        &form(&[("title", "Three"), ("occasion", "birthday")]),
+    )
+    .await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_of(&third), AppError::TooManyRequests);
+
+    for n in 0..2 {
+        let added = add(
+            &state,
+            &ann,
+            &list,
+            "Cot",
+            &format!("https://shop.example/{n}"),
+            "1",
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    }
+    let over = add(&state, &ann, &list, "Cot", "https://shop.example/3", "1").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Looking up a shop's page (a private address: refused by the fetcher, but still a try).
+    async fn look(state: &AppState, cookie: &str, list: &str) -> Reply {
+        let body = form(&[("list_id", list), ("text", "http://169.254.169.254/x")]);
+        post_from_site(state, owner::LookUpLink::PATH, cookie, &body).await
+    }
+    for _ in 0..2 {
+        assert_eq!(look(&state, &ann, &list).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        look(&state, &ann, &list).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another account is not affected.
+    let bo = owner(&state, "Bo").await;
+    create(&state, &bo, "Bo's").await;
 }

@@ -286,3 +286,26 @@ async fn pages_are_never_kept_by_shared_caches_and_files_are() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
 }
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_is_answered_503_in_words_with_every_header() {
+    let mut config = config(&unique_table());
+    // Far shorter than a page that reads the table can take.
+    config.request_timeout = std::time::Duration::from_millis(1);
+    let table = config.table.name.clone();
+    let state = state_with(config).await;
+    schema::migrate(&state.dynamodb, &table)
+        .await
+        .expect("the table is created");
+    let (status, headers, body) =
+        get(&state, &format!("/lists/{}", domain::ListId::generate())).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("That took too long"), "{body}");
+    assert_eq!(headers[header::RETRY_AFTER], "5");
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+    assert!(
+        headers.contains_key("x-content-type-options"),
+        "{headers:?}"
+    );
+    assert!(headers.contains_key("x-request-id"), "{headers:?}");
+}

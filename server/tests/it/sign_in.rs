@@ -275,10 +275,8 @@ async fn a_state_works_once() {
         &cookie,
     )
     .await;
-    assert_eq!(
-        first.location(),
-        "/sign-in/problem?error=access_denied&error_description=User+cancelled"
-    );
+    // Only the code goes on: the provider's words are logged, not shown.
+    assert_eq!(first.location(), "/sign-in/problem?error=access_denied");
     // Replaying the same state (with a code this time) finds nothing pending.
     let replay = get(
         &state,
@@ -290,11 +288,12 @@ async fn a_state_works_once() {
 }
 
 #[tokio::test]
-async fn the_problem_page_explains_in_words_with_a_way_back() {
+async fn the_problem_page_explains_in_its_own_words_with_a_way_back() {
     let state = local_site().await;
+    // Anyone can make this link: its words must not appear on the site's page.
     let reply = get(
         &state,
-        "/sign-in/problem?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C/script%3E",
+        "/sign-in/problem?error=access_denied&error_description=Your+account+is+locked.+Call+%2B1+555+0100",
         "",
     )
     .await;
@@ -305,14 +304,20 @@ async fn the_problem_page_explains_in_words_with_a_way_back() {
         "{}",
         reply.body
     );
+    // (The way back after signing in keeps the address, encoded, in a link: not shown.)
     assert!(
-        !reply.body.contains("<script>alert(1)"),
-        "the description is escaped"
-    );
-    assert!(
-        reply.body.contains("&lt;script&gt;alert(1)"),
+        !reply.body.contains("is locked") && !reply.body.contains("555 0100"),
         "{}",
         reply.body
+    );
+    // An unknown code gets a general sentence, not the code.
+    let odd = get(&state, "/sign-in/problem?error=call_555_0100", "").await;
+    assert!(odd.body.contains("The sign-in page reported a problem."));
+    assert!(
+        odd.body
+            .contains("class=\"mt-4 text-stone-700\">The sign-in page reported a problem.</p>"),
+        "{}",
+        odd.body
     );
 }
 
@@ -335,6 +340,52 @@ async fn signing_out_ends_the_session_here_and_at_the_hosted_ui() {
         get(&state, "/auth/sign-out", &cookie).await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+#[tokio::test]
+async fn a_sign_out_that_cannot_end_the_session_says_so() {
+    let state = local_site().await;
+    let (cookie, _) = session_for(&state, "Ann", Duration::days(30)).await;
+    // The table goes away: the session can neither be checked nor deleted.
+    state
+        .dynamodb
+        .delete_table()
+        .table_name(state.config.table.name.as_str())
+        .send()
+        .await
+        .expect("the table is deleted");
+    let reply = post_from_site(&state, "/auth/sign-out", &cookie, "").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    // Not sent on to the hosted UI as if all were well: told, in words.
+    assert_eq!(reply.location(), "/sign-in/problem?error=sign_out");
+    assert_eq!(reply.cookie(SESSION).as_deref(), Some(""));
+    let page = get(&state, "/sign-in/problem?error=sign_out", "").await;
+    assert!(
+        page.body.contains("couldn't end the sign-in"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn starting_sign_ins_is_rate_limited_and_a_refused_start_stores_nothing() {
+    use app::ports::LimitedAction;
+    let state = site::with_quotas(local_site().await, &[(LimitedAction::SignIn, 2, 3600)]);
+    site::clear_of_window_end(3600, 30).await;
+    for _ in 0..2 {
+        let start = get(&state, "/auth/sign-in", "").await;
+        assert!(
+            start.location().starts_with("https://"),
+            "{}",
+            start.location()
+        );
+        assert!(start.cookie(SIGN_IN).is_some());
+    }
+    let refused = get(&state, "/auth/sign-in", "").await;
+    assert_eq!(refused.location(), "/sign-in/problem?error=busy");
+    assert!(refused.cookie(SIGN_IN).is_none());
+    let page = get(&state, "/sign-in/problem?error=busy", "").await;
+    assert!(page.body.contains("a lot of sign-ins"), "{}", page.body);
 }
 
 #[tokio::test]
@@ -474,4 +525,129 @@ async fn pages_let_forms_lead_to_the_hosted_ui_and_nowhere_else() {
         policy.contains("form-action 'self' https://ewelists.auth.us-east-1.amazoncognito.com;"),
         "{policy}"
     );
+}
+
+#[tokio::test]
+async fn an_owner_downloads_their_data_then_deletes_their_account_and_sign_in() {
+    use app::owner;
+    use leptos::server_fn::ServerFn;
+    let state = pool_site().await;
+    let pool = Pool::from_stack();
+    let email = format!("leaving-{}@example.com", uuid::Uuid::new_v4().simple());
+    pool.add_user(&email, "Lee Leaving", "Right-pass-2026", true)
+        .await;
+    let (_, cookie) = sign_in_for_real(&state, &email, "Right-pass-2026", "/").await;
+    // A list with a gift, and a guest's reservation on it.
+    let list: String = serde_json::from_str(
+        &post_from_site(
+            &state,
+            owner::CreateList::PATH,
+            &cookie,
+            "title=Lee%27s+party&occasion=birthday",
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    let gift: String = serde_json::from_str(
+        &post_from_site(
+            &state,
+            owner::AddGift::PATH,
+            &cookie,
+            &format!("list_id={list}&title=Kite&wanted=2"),
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    let reserved = post_from_site(
+        &state,
+        app::guest::Reserve::PATH,
+        "",
+        &format!("list_id={list}&gift_id={gift}&name=Gus&email=gus%40example.com&quantity=1"),
+    )
+    .await;
+    assert_eq!(reserved.status, StatusCode::OK, "{}", reserved.body);
+
+    // The download: everything the account holds, as a file.
+    let data = get(&state, "/account/data", &cookie).await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    assert!(data.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let json: serde_json::Value = serde_json::from_str(&data.body).unwrap();
+    assert_eq!(json["account"]["email"], email.as_str());
+    assert_eq!(json["lists"][0]["list"]["details"]["title"], "Lee's party");
+    assert_eq!(json["lists"][0]["gifts"][0]["product"]["title"], "Kite");
+    // The default surprise setting shows counts, not names: no guest's name or email.
+    assert!(
+        !data.body.contains("Gus") && !data.body.contains("gus@"),
+        "{}",
+        data.body
+    );
+    // Signed out, there is nothing to download.
+    assert_eq!(
+        get(&state, "/account/data", "").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Deleting needs the account's own email typed in.
+    let wrong = post_from_site(
+        &state,
+        "/account/delete",
+        &cookie,
+        "confirm=someone%40example.com",
+    )
+    .await;
+    assert_eq!(wrong.location(), "/account?delete_error=confirm");
+    let page = get(&state, wrong.location(), &cookie).await;
+    assert!(
+        page.body.contains("please type your email address"),
+        "{}",
+        page.body
+    );
+    // (The page says only its own words, whatever the address carries.)
+    let odd = get(&state, "/account?delete_error=Call+555", &cookie).await;
+    assert!(!odd.body.contains("Call 555"), "{}", odd.body);
+
+    let typed = email.to_uppercase();
+    let deleted = post_from_site(
+        &state,
+        "/account/delete",
+        &cookie,
+        &format!("confirm={}", typed.replace('@', "%40")),
+    )
+    .await;
+    assert_eq!(deleted.location(), "/?deleted=account", "{}", deleted.body);
+    assert_eq!(deleted.cookie(SESSION).as_deref(), Some(""));
+    let home = get(&state, "/?deleted=account", "").await;
+    assert!(home.body.contains("have been deleted"), "{}", home.body);
+
+    // The session, the list, its gift and the guest's reservation are gone.
+    let after = post_from_site(&state, account::MyAccount::PATH, &cookie, "").await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&state, &format!("/lists/{list}"), "").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let left = state
+        .dynamodb
+        .scan()
+        .table_name(state.config.table.name.as_str())
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let kinds: Vec<String> = left
+        .iter()
+        .filter_map(|item| item.get("kind").and_then(|k| k.as_s().ok()).cloned())
+        .filter(|kind| !matches!(kind.as_str(), "mail" | "health"))
+        .collect();
+    assert!(kinds.is_empty(), "left behind: {kinds:?}");
+    // And the sign-in itself: the hosted UI no longer knows the password's owner.
+    let start = get(&state, "/auth/sign-in", "").await;
+    let hosted = site::hosted_sign_in(start.location(), &email, "Right-pass-2026").await;
+    assert!(hosted.location.is_none(), "{:?}", hosted.location);
 }

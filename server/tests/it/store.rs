@@ -19,6 +19,7 @@ use domain::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use time::macros::datetime;
 use time::Duration;
 
 /// A list of `owner`'s, stored, with one gift per entry of `wanted`.
@@ -42,10 +43,7 @@ fn edit(wanted: u32, notes: Option<Notes>) -> GiftEdit {
 }
 
 fn created(r: Reserved) -> ReservationToken {
-    match r {
-        Reserved::Created { token, .. } => token,
-        other => panic!("expected a new reservation, got {other:?}"),
-    }
+    r.token
 }
 
 /// Reserves, expecting a brand-new reservation, and returns its token.
@@ -245,9 +243,8 @@ async fn delete_list_removes_every_item() {
     }
     let (keep, keep_gifts) = seeded(&f, owner, &[1]).await;
     let raw = f.raw_partition(&list.id).await;
-    let markers = raw.iter().filter(|i| sk(i).starts_with("M#")).count();
-    // Meta, 30 gifts and 12 reservations, plus the 12 reservations' markers.
-    assert_eq!((raw.len() - markers, markers), (43, 12));
+    // Meta, 30 gifts and 12 reservations.
+    assert_eq!(raw.len(), 43);
 
     f.store.delete_list(&owner, &list.id).await.unwrap();
     assert!(f.raw_partition(&list.id).await.is_empty());
@@ -392,54 +389,36 @@ async fn a_malformed_item_is_corrupt_not_a_panic() {
 }
 
 #[tokio::test]
-async fn a_marker_that_leads_nowhere_is_corrupt_and_the_owner_page_ignores_markers() {
-    let f = fixture("store-bad-marker").await;
+async fn an_earlier_version_s_markers_are_passed_over() {
+    let f = fixture("store-old-marker").await;
     let owner = UserId::generate();
-    let (list, gifts) = seeded(&f, owner, &[2, 2]).await;
-    let put_marker = |gift: GiftId, hash: Option<String>| {
-        let mut put = f
-            .client
-            .put_item()
-            .table_name(&f.table)
-            .item("pk", AttributeValue::S(format!("LIST#{}", list.id)))
-            .item("sk", AttributeValue::S(format!("M#{gift}#a@example.com")))
-            .item("kind", AttributeValue::S("marker".into()))
-            .item("v", AttributeValue::N("1".into()));
-        if let Some(hash) = hash {
-            put = put.item("hash", AttributeValue::S(hash));
-        }
-        put.send()
-    };
-    // A well-formed marker pointing at a reservation that does not exist: not a race that
-    // retrying could win, so `Corrupt` rather than `Conflict`.
-    let nowhere = ReservationToken::generate(list.id).key().hash.to_string();
-    put_marker(gifts[0], Some(nowhere)).await.unwrap();
-    // A marker without its hash.
-    put_marker(gifts[1], None).await.unwrap();
-    let before = f.raw_partition(&list.id).await;
-    for gift in &gifts {
-        assert_eq!(
-            f.store
-                .reserve(&list.id, gift, request("a@example.com", 1), now(), &no_mail)
-                .await
-                .map(drop),
-            Err(StoreError::Corrupt)
-        );
-    }
-    assert_eq!(f.raw_partition(&list.id).await, before, "nothing written");
-    // Other mailboxes are unaffected, and the owner's whole-partition read skips markers.
+    let (list, gifts) = seeded(&f, owner, &[2]).await;
+    // What an earlier version wrote beside each active reservation.
+    f.client
+        .put_item()
+        .table_name(&f.table)
+        .item("pk", AttributeValue::S(format!("LIST#{}", list.id)))
+        .item(
+            "sk",
+            AttributeValue::S(format!("M#{}#a@example.com", gifts[0])),
+        )
+        .item("kind", AttributeValue::S("marker".into()))
+        .item("v", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
     f.store
         .reserve(
             &list.id,
             &gifts[0],
-            request("b@example.com", 1),
+            request("a@example.com", 1),
             now(),
             &no_mail,
         )
         .await
         .unwrap();
     let owned = f.store.owner_list(&owner, &list.id).await.unwrap();
-    assert_eq!((owned.gifts.len(), owned.reservations.len()), (2, 1));
+    assert_eq!((owned.gifts.len(), owned.reservations.len()), (1, 1));
     f.drop_table().await;
 }
 
@@ -523,7 +502,7 @@ async fn an_interrupted_delete_leaves_the_list_gone_everywhere_and_a_sweep_finis
     let f = fixture("store-delete-interrupted").await;
     let owner = UserId::generate();
     // 300 gifts (written raw: adding them one by one would take minutes), then 20 guests'
-    // reservations through the store, with their markers: 341 items, 14 batches.
+    // reservations through the store: 321 items, 13 batches.
     let list = new_list(owner, "Big party", now());
     let gifts: Vec<_> = (0..300)
         .map(|i| new_gift(list.id, 2, Some(&format!("https://shop.example/big/{i}"))))
@@ -536,7 +515,7 @@ async fn an_interrupted_delete_leaves_the_list_gone_everywhere_and_a_sweep_finis
         tokens.push(reserve_new(&f, &list.id, &gift.id, &format!("g{i}@example.com"), 1).await);
     }
     let before = f.raw_partition(&list.id).await.len();
-    assert_eq!(before, 341);
+    assert_eq!(before, 321);
 
     // The store stops after 5 batches (125 items).
     let failing = f.store_failing_after("BatchWriteItem", 5);
@@ -784,8 +763,8 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
         )
         .await
         .unwrap();
-    assert_eq!(reserved.gift().reserved, 2);
-    assert_eq!(reserved.reservation().state, ReservationState::Reserved);
+    assert_eq!(reserved.gift.reserved, 2);
+    assert_eq!(reserved.reservation.state, ReservationState::Reserved);
     assert_eq!(
         f.store
             .reserve(
@@ -866,183 +845,110 @@ async fn reserve_is_refused_on_closed_lists_and_when_none_are_left() {
 }
 
 #[tokio::test]
-async fn the_same_mailbox_twice_increases_one_reservation_under_a_new_token() {
-    let f = fixture("store-rekey").await;
+async fn the_same_mailbox_twice_holds_two_reservations_each_with_its_own_link() {
+    let f = fixture("store-twice").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[5]).await;
     let first = reserve_new(&f, &list.id, &gifts[0], "Ann.Lee@gmail.com", 1).await;
-    let later = now() + Duration::minutes(1);
-    // The same Gmail mailbox, spelled differently.
+    // The same Gmail mailbox, spelled differently, typed by whoever: a reservation of its own.
     let again = f
         .store
         .reserve(
             &list.id,
             &gifts[0],
             request("annlee+party@googlemail.com", 2),
-            later,
+            now() + Duration::minutes(1),
             &no_mail,
         )
         .await
         .unwrap();
-    let Reserved::Increased {
-        token,
-        reservation,
-        gift,
-    } = again
-    else {
-        panic!("expected an increase, got {again:?}");
-    };
-    assert_ne!(token, first);
-    assert_eq!(reservation.key, token.key());
-    assert_eq!(reservation.quantity.get(), 3);
-    assert_eq!(gift.reserved, 3);
-
-    // The old link no longer opens anything; the new one does.
-    assert_eq!(f.store.reservation(&first).await.unwrap(), None);
-    assert_eq!(
-        f.store.cancel_reservation(&first, now()).await,
-        Err(StoreError::ReservationNotFound)
-    );
-    let details = f.store.reservation(&token).await.unwrap().unwrap();
-    assert_eq!(details.reservation, reservation);
-    assert_eq!(details.gift, Some(gift));
-    assert_eq!(details.list.map(|l| l.id), Some(list.id));
+    assert_ne!(again.token, first);
+    assert_eq!(again.reservation.quantity.get(), 2);
+    assert_eq!(again.gift.reserved, 3);
+    // The first is as it was, and still opens with its own link.
+    let details = f.store.reservation(&first).await.unwrap().unwrap();
+    assert_eq!(details.reservation.quantity.get(), 1);
+    assert_eq!(details.reservation.guest_name.as_str(), "Guest");
+    let second = f.store.reservation(&again.token).await.unwrap().unwrap();
+    assert_eq!(second.reservation, again.reservation);
 
     let raw = f.raw_partition(&list.id).await;
     let reservations: Vec<&Item> = raw.iter().filter(|i| sk(i).starts_with("R#")).collect();
-    assert_eq!(
-        reservations.len(),
-        1,
-        "one active reservation per mailbox and gift"
-    );
-    assert_eq!(sk(reservations[0]), format!("R#{}", token.key().hash));
-    assert_eq!(text(reservations[0], "mailbox"), "annlee@gmail.com");
+    assert_eq!(reservations.len(), 2);
     assert!(
-        !format!("{raw:?}").contains(&token.to_string()),
+        !format!("{raw:?}").contains(&again.token.to_string()),
         "tokens are never stored"
     );
-    // The marker moved to the new token.
-    let marker_sk = format!("M#{}#annlee@gmail.com", gifts[0]);
-    let marker = |raw: &[Item]| raw.iter().find(|i| sk(i) == marker_sk).cloned();
-    let m = marker(&raw).expect("a marker for the active reservation");
-    assert_eq!(text(&m, "hash"), token.key().hash.as_str());
-    assert_eq!((text(&m, "kind"), number(&m, "v")), ("marker", 2));
     check_invariants(&raw);
-
-    // After a cancellation the mailbox starts a new reservation.
-    f.store.cancel_reservation(&token, now()).await.unwrap();
-    assert_eq!(marker(&f.raw_partition(&list.id).await), None);
-    let fresh = f
-        .store
-        .reserve(
-            &list.id,
-            &gifts[0],
-            request("annlee@gmail.com", 1),
-            now(),
-            &no_mail,
-        )
-        .await
-        .unwrap();
-    assert!(matches!(fresh, Reserved::Created { .. }));
-    let raw = f.raw_partition(&list.id).await;
-    let m = marker(&raw).expect("a marker for the new reservation");
-    assert_eq!(text(&m, "hash"), fresh.token().key().hash.as_str());
-    assert_eq!(number(&m, "v"), 1);
-    check_invariants(&raw);
-    // The owner's page reads the whole partition, markers included, and skips them.
-    let owned = f.store.owner_list(&owner, &list.id).await.unwrap();
-    assert_eq!(owned.reservations.len(), 2);
+    // Cancelling one leaves the other.
+    f.store.cancel_reservation(&first, now()).await.unwrap();
+    let details = f.store.reservation(&again.token).await.unwrap().unwrap();
+    assert_eq!(details.gift.map(|g| g.reserved), Some(2));
+    check_invariants(&f.raw_partition(&list.id).await);
     f.drop_table().await;
 }
 
-/// Two spellings of one Gmail mailbox reserving one gift at the same moment: whatever the
-/// interleaving, the mailbox ends with ONE active reservation holding every unit that was
-/// granted, under the token of the last increase, and one marker pointing at it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_spellings_of_one_mailbox_racing_end_with_one_active_reservation() {
-    let f = fixture("store-mailbox-race").await;
+#[tokio::test]
+async fn guest_data_past_its_retention_is_deleted_and_the_counts_stay() {
+    let f = fixture("store-retention").await;
     let owner = UserId::generate();
-    // Several gifts, each raced for separately, so that the first reservations of a mailbox
-    // (where no marker exists yet) race several times.
-    let (list, gifts) = seeded(&f, owner, &[20; 6]).await;
-    let spellings = ["Ann.Lee@gmail.com", "annlee+party@googlemail.com"];
-    let per_spelling = 3;
-    let tasks = spellings.len() * per_spelling;
-    let start = Arc::new(tokio::sync::Barrier::new(gifts.len() * tasks));
-    let mut handles = Vec::new();
-    for &gift in &gifts {
-        for i in 0..tasks {
-            let store = f.store.clone();
-            let start = start.clone();
-            let email = spellings[i % spellings.len()];
-            let list_id = list.id;
-            handles.push((
-                gift,
-                tokio::spawn(async move {
-                    start.wait().await;
-                    store
-                        .reserve(&list_id, &gift, request(email, 1), now(), &no_mail)
-                        .await
-                }),
-            ));
-        }
+    let start = datetime!(2026-01-05 10:00 UTC);
+    // A list for an event on 1 March, and one without a date.
+    let mut dated = new_list(owner, "Dated", start);
+    dated.details.event_date = Some(time::macros::date!(2026 - 03 - 01));
+    let undated = new_list(owner, "Undated", start);
+    let mut gifts = Vec::new();
+    for list in [&dated, &undated] {
+        f.store.create_list(list).await.unwrap();
+        let gift = new_gift(list.id, 3, None);
+        f.store.add_gift(&owner, &gift).await.unwrap();
+        gifts.push(gift.id);
     }
-    let mut granted: HashMap<GiftId, (u32, u32, Vec<ReservationToken>)> = HashMap::new();
-    let mut conflicts = 0;
-    for (gift, handle) in handles {
-        let entry = granted.entry(gift).or_default();
-        match handle.await.unwrap() {
-            Ok(Reserved::Created { token, .. }) => {
-                entry.0 += 1;
-                entry.2.push(token);
-            }
-            Ok(Reserved::Increased { token, .. }) => {
-                entry.1 += 1;
-                entry.2.push(token);
-            }
-            Err(StoreError::Conflict) => conflicts += 1,
-            Err(other) => panic!("unexpected {other:?}"),
+    let reserve_at = |list: ListId, gift: GiftId, email: &'static str, at| {
+        let store = f.store.clone();
+        async move {
+            store
+                .reserve(&list, &gift, request(email, 1), at, &no_mail)
+                .await
+                .unwrap()
+                .token
         }
-    }
-    println!(
-        "one mailbox, two spellings: {conflicts} conflicts, {} lost races retried",
-        f.store.lost_races()
-    );
+    };
+    let early = reserve_at(dated.id, gifts[0], "early@example.com", start).await;
+    // A guest who changed their reservation after the event is kept longer.
+    let late = reserve_at(dated.id, gifts[0], "late@example.com", start).await;
+    f.store
+        .confirm_purchase(&late, datetime!(2026-04-01 12:00 UTC), &no_mail)
+        .await
+        .unwrap();
+    let open_ended = reserve_at(undated.id, gifts[1], "open@example.com", start).await;
 
-    let raw = f.raw_partition(&list.id).await;
-    check_invariants(&raw);
-    for gift in &gifts {
-        let (created, increased, tokens) = &granted[gift];
-        assert_eq!(*created, 1, "one reservation was created for {gift}");
-        let units = created + increased;
-        let active: Vec<&Item> = raw
-            .iter()
-            .filter(|i| {
-                sk(i).starts_with("R#")
-                    && text(i, "gift_id") == gift.as_str()
-                    && text(i, "state") == "reserved"
-            })
-            .collect();
-        assert_eq!(active.len(), 1, "one active reservation of {gift}");
-        assert_eq!(number(active[0], "quantity"), u64::from(units));
-        assert_eq!(text(active[0], "mailbox"), "annlee@gmail.com");
-        let marker = raw
-            .iter()
-            .find(|i| sk(i) == format!("M#{gift}#annlee@gmail.com"))
-            .expect("a marker");
-        assert_eq!(text(marker, "hash"), sk(active[0]).trim_start_matches("R#"));
-        // Only the last token handed out still opens the reservation.
-        let mut open = Vec::new();
-        for token in tokens {
-            if let Some(details) = f.store.reservation(token).await.unwrap() {
-                open.push(details.reservation);
-            }
-        }
-        assert_eq!(open.len(), 1, "one live link for {gift}");
-        assert_eq!(open[0].quantity.get(), units);
-        let gift_item = raw.iter().find(|i| sk(i) == format!("L#G#{gift}")).unwrap();
-        assert_eq!(number(gift_item, "reserved"), u64::from(units));
-    }
+    // The day after the event plus 90 days: only the early guest's data is due.
+    let due = datetime!(2026-03-02 00:00 UTC) + Duration::days(90);
+    let purged = f
+        .store
+        .purge_guest_data(due - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(purged.reservations, 0);
+    let purged = f.store.purge_guest_data(due).await.unwrap();
+    assert_eq!((purged.lists, purged.reservations), (2, 1));
+    assert_eq!(f.store.reservation(&early).await.unwrap(), None);
+    assert!(f.store.reservation(&late).await.unwrap().is_some());
+    assert!(f.store.reservation(&open_ended).await.unwrap().is_some());
+    // The gift still counts what was reserved and bought, without the names.
+    let page = f.store.list_page(&dated.id).await.unwrap().unwrap();
+    assert_eq!((page.gifts[0].reserved, page.gifts[0].bought), (1, 1));
+    let owned = f.store.owner_list(&owner, &dated.id).await.unwrap();
+    assert_eq!(owned.reservations.len(), 1);
+
+    // Eighteen months after the last change, on the list without a date, and 90 days after
+    // the late guest's purchase.
+    let much_later = start + Duration::days(540);
+    let purged = f.store.purge_guest_data(much_later).await.unwrap();
+    assert_eq!(purged.reservations, 2);
+    assert_eq!(f.store.reservation(&open_ended).await.unwrap(), None);
+    assert_eq!(f.store.reservation(&late).await.unwrap(), None);
     f.drop_table().await;
 }
 
@@ -1138,9 +1044,7 @@ async fn change_cancel_and_confirm_with_their_refusals() {
         .await
         .unwrap();
     assert_eq!((gift.reserved, gift.bought), (0, 3));
-    // Nothing is active any more, so no marker is left.
     let raw = f.raw_partition(&list.id).await;
-    assert!(!raw.iter().any(|i| sk(i).starts_with("M#")), "{raw:?}");
     check_invariants(&raw);
 
     let unknown = ReservationToken::generate(list.id);
@@ -1217,9 +1121,7 @@ async fn ping_tells_whether_the_table_answers() {
 // ---- Concurrency ----
 
 /// The invariants of a list's partition, read raw: for every gift, `reserved + bought <=
-/// wanted`, `reserved` and `bought` equal the sums of its reservations in those states, a
-/// mailbox holds at most one active reservation of it, and there is a marker
-/// `M#<gift>#<mailbox>` exactly for each active reservation, pointing at it.
+/// wanted`, and `reserved` and `bought` equal the sums of its reservations in those states.
 fn check_invariants(items: &[Item]) {
     #[derive(Default, Debug)]
     struct Sums {
@@ -1227,22 +1129,12 @@ fn check_invariants(items: &[Item]) {
         bought: u64,
     }
     let mut sums: HashMap<String, Sums> = HashMap::new();
-    // (gift, mailbox) -> the active reservation's token hash.
-    let mut active: HashMap<(String, String), String> = HashMap::new();
     for r in items.iter().filter(|i| sk(i).starts_with("R#")) {
         let gift = text(r, "gift_id").to_owned();
         let q = number(r, "quantity");
         let entry = sums.entry(gift.clone()).or_default();
         match text(r, "state") {
-            "reserved" => {
-                entry.reserved += q;
-                let hash = sk(r).trim_start_matches("R#").to_owned();
-                let earlier = active.insert((gift, text(r, "mailbox").to_owned()), hash);
-                assert!(
-                    earlier.is_none(),
-                    "two active reservations for one mailbox: {r:?}"
-                );
-            }
+            "reserved" => entry.reserved += q,
             "bought" => entry.bought += q,
             "cancelled" => {}
             other => panic!("unknown state {other}"),
@@ -1261,24 +1153,6 @@ fn check_invariants(items: &[Item]) {
         assert_eq!(bought, sums.bought, "bought != Σ bought for {id}");
     }
     assert!(sums.is_empty(), "reservations of unknown gifts: {sums:?}");
-    let mut markers: HashMap<(String, String), String> = HashMap::new();
-    for m in items.iter().filter(|i| sk(i).starts_with("M#")) {
-        let (gift, mailbox) = sk(m)
-            .trim_start_matches("M#")
-            .split_once('#')
-            .unwrap_or_else(|| panic!("a marker key is M#<gift>#<mailbox>: {m:?}"));
-        assert_eq!(text(m, "kind"), "marker");
-        assert!(number(m, "v") >= 1, "{m:?}");
-        let earlier = markers.insert(
-            (gift.to_owned(), mailbox.to_owned()),
-            text(m, "hash").to_owned(),
-        );
-        assert!(earlier.is_none(), "two markers with one key: {m:?}");
-    }
-    assert_eq!(
-        markers, active,
-        "markers must be exactly the active reservations, each pointing at its own"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -1308,8 +1182,7 @@ async fn two_hundred_guests_racing_for_five_get_exactly_five() {
     let (mut won, mut none_left, mut conflicts) = (0, 0, 0);
     for task in tasks {
         match task.await.unwrap() {
-            Ok(Reserved::Created { .. }) => won += 1,
-            Ok(other) => panic!("distinct emails cannot increase: {other:?}"),
+            Ok(_) => won += 1,
             Err(StoreError::Rule(RuleError::NoneLeft | RuleError::NotEnoughLeft { .. })) => {
                 none_left += 1
             }
@@ -1347,8 +1220,8 @@ async fn a_mixed_storm_keeps_every_invariant() {
     let f = fixture("store-storm").await;
     let owner = UserId::generate();
     let (list, gifts) = seeded(&f, owner, &[6, 10, 20, 30]).await;
-    // A few mailboxes, two of them one Gmail mailbox, so that guests increase (and re-key)
-    // their reservations while others change, cancel or confirm them.
+    // A few mailboxes, two of them one Gmail mailbox (each reservation its own), while others
+    // change, cancel or confirm them.
     let emails = [
         "ann.lee@gmail.com",
         "annlee+gifts@googlemail.com",
@@ -1385,7 +1258,7 @@ async fn a_mixed_storm_keeps_every_invariant() {
                         store
                             .reserve(&list_id, &gift, request(email, n), now(), &no_mail)
                             .await
-                            .map(|r| tokens.lock().unwrap().push(r.token().clone()))
+                            .map(|r| tokens.lock().unwrap().push(r.token))
                     } else if let Some(token) = pick(&mut rng) {
                         match roll {
                             45..=69 => {

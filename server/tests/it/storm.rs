@@ -75,7 +75,7 @@ async fn a_killed_server_loses_no_acknowledged_reservation_and_no_mail() {
                     .await;
                 let Ok(response) = sent else { break };
                 if response.status().is_success() {
-                    if let Ok(ReserveAnswer::Created { manage_path }) = response.json().await {
+                    if let Ok(ReserveAnswer { manage_path }) = response.json().await {
                         acked.lock().unwrap().push(manage_path);
                     }
                 }

@@ -68,6 +68,7 @@ pub fn config(environment: &str, site: &str, table: &str, real_sign_in: bool) ->
             "EWELISTS_COGNITO_CLIENT_SECRET",
             "EWELISTS_SES_ENDPOINT",
             "EWELISTS_SES_REGION",
+            "EWELISTS_COGNITO_API_ENDPOINT",
         ] {
             vars.insert(name.to_owned(), stack_var(name));
         }
@@ -151,6 +152,31 @@ pub async fn migrated(config: Config) -> AppState {
     schema::migrate(&state.dynamodb, &state.config.table.name)
         .await
         .expect("the test table is created");
+    state
+}
+
+/// `state` with its rate limits counted under these quotas (action, limit, window in seconds)
+/// instead of the standard ones, so that a test reaches a limit in a few requests.
+pub fn with_quotas(
+    mut state: AppState,
+    quotas: &[(app::ports::LimitedAction, u32, i64)],
+) -> AppState {
+    use server::limits::{Quota, Quotas, TableLimiter};
+    let mut all = Quotas::standard();
+    for &(action, limit, window_seconds) in quotas {
+        all = all.with(
+            action,
+            Quota {
+                limit,
+                window_seconds,
+            },
+        );
+    }
+    let table = server::store::Table::new(state.dynamodb.clone(), state.config.table.name.clone());
+    state.limits = std::sync::Arc::new(TableLimiter::new(
+        server::store::limits::Counters::new(table),
+        all,
+    ));
     state
 }
 
