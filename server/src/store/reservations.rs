@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::codec::Versioned;
 use super::gifts;
-use super::items::{decode_reservation, gift_item, reservation_item};
+use super::items::{decode_reservation, gift_item, reservation_item, StoredList};
 use super::keys;
 use super::lists::{self, load_meta};
 use super::outbox;
@@ -26,6 +26,24 @@ async fn load(
     table
         .load(op, keys::reservation(key), decode_reservation)
         .await
+}
+
+/// A list's meta item and one of its gifts, read at once (consistent): `NotFound` without the
+/// list, `GiftNotFound` without the gift.
+async fn list_and_gift(
+    table: &Table,
+    op: &'static str,
+    list_id: &ListId,
+    gift_id: &GiftId,
+) -> Result<(StoredList, Versioned<Gift>), StoreError> {
+    let (meta, gift) = tokio::try_join!(
+        load_meta(table, op, list_id),
+        gifts::load(table, op, list_id, gift_id)
+    )?;
+    Ok((
+        meta.ok_or(StoreError::NotFound)?,
+        gift.ok_or(StoreError::GiftNotFound)?,
+    ))
 }
 
 /// A new reservation (reservations are never merged: [`rules::reserve`]).
@@ -42,12 +60,7 @@ pub async fn reserve(
         .retry(OP, move || async move {
             // The write below re-checks what was read when it commits (the gift's version, the
             // list still open).
-            let (meta, gift) = tokio::try_join!(
-                load_meta(table, OP, list_id),
-                gifts::load(table, OP, list_id, gift_id),
-            )?;
-            let meta = meta.ok_or(StoreError::NotFound)?;
-            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            let (meta, gift) = list_and_gift(table, OP, list_id, gift_id).await?;
             let token = ReservationToken::generate(*list_id);
             let outcome = rules::reserve(&meta.list, &gift.value, request.clone(), &token, now)?;
             let reservation = &outcome.reservation;
@@ -84,13 +97,7 @@ pub async fn reservable(
     gift_id: &GiftId,
     quantity: Quantity,
 ) -> Result<(), StoreError> {
-    const OP: &str = "reservable";
-    let (meta, gift) = tokio::try_join!(
-        load_meta(table, OP, list_id),
-        gifts::load(table, OP, list_id, gift_id),
-    )?;
-    let meta = meta.ok_or(StoreError::NotFound)?;
-    let gift = gift.ok_or(StoreError::GiftNotFound)?;
+    let (meta, gift) = list_and_gift(table, "reservable", list_id, gift_id).await?;
     Ok(rules::check_reservable(&meta.list, &gift.value, quantity)?)
 }
 
@@ -150,13 +157,8 @@ where
             let reservation = load(table, op, key)
                 .await?
                 .ok_or(StoreError::ReservationNotFound)?;
-            let gift_id = reservation.value.gift_id;
-            let (meta, gift) = tokio::try_join!(
-                load_meta(table, op, &key.list_id),
-                gifts::load(table, op, &key.list_id, &gift_id)
-            )?;
-            let meta = meta.ok_or(StoreError::NotFound)?;
-            let gift = gift.ok_or(StoreError::GiftNotFound)?;
+            let (meta, gift) =
+                list_and_gift(table, op, &key.list_id, &reservation.value.gift_id).await?;
             let (new_gift, new_reservation) = rule(&meta.list, &gift.value, &reservation.value)?;
             if new_reservation == reservation.value {
                 return Ok(Round::Done((gift.value, reservation.value)));

@@ -303,48 +303,73 @@ impl Table {
     ) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET_SIZE) {
-            let mut wanted = chunk.to_vec();
-            let mut round = 0;
-            while !wanted.is_empty() {
-                if round == BATCH_ROUNDS {
-                    tracing::error!(
-                        operation = op,
-                        table = %self.name,
-                        left = wanted.len(),
-                        "batch get kept leaving keys unprocessed"
-                    );
-                    return Err(StoreError::Unavailable);
-                }
-                if round > 0 {
-                    tokio::time::sleep(Duration::from_millis(25 << round.min(5))).await;
-                }
-                round += 1;
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(wanted))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| self.fail("build batch get", &e))?;
-                let mut out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(self.name.clone(), request)
-                    .send()
-                    .await
-                    .map_err(|e| self.fail(op, &e))?;
-                found.extend(
-                    out.responses
+            let got = self
+                .until_processed(op, "batch get", chunk.to_vec(), |wanted| async move {
+                    let request = KeysAndAttributes::builder()
+                        .set_keys(Some(wanted))
+                        .consistent_read(true)
+                        .build()
+                        .map_err(|e| self.fail("build batch get", &e))?;
+                    let mut out = self
+                        .client
+                        .batch_get_item()
+                        .request_items(self.name.clone(), request)
+                        .send()
+                        .await
+                        .map_err(|e| self.fail(op, &e))?;
+                    let got = out
+                        .responses
                         .as_mut()
                         .and_then(|r| r.remove(&self.name))
-                        .unwrap_or_default(),
-                );
-                wanted = out
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.name))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
-            }
+                        .unwrap_or_default();
+                    let left = out
+                        .unprocessed_keys
+                        .and_then(|mut left| left.remove(&self.name))
+                        .map(|k| k.keys)
+                        .unwrap_or_default();
+                    Ok((left, got))
+                })
+                .await?;
+            found.extend(got);
         }
         Ok(found)
+    }
+
+    /// Sends `pending` with `send`, which answers what the table left unprocessed and the items
+    /// it returned, again and again with a growing pause until nothing is left; every item
+    /// returned, or `Unavailable` after [`BATCH_ROUNDS`].
+    async fn until_processed<T, F, Fut>(
+        &self,
+        op: &'static str,
+        what: &'static str,
+        mut pending: Vec<T>,
+        mut send: F,
+    ) -> Result<Vec<Item>, StoreError>
+    where
+        F: FnMut(Vec<T>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Vec<Item>), StoreError>>,
+    {
+        let mut returned = Vec::new();
+        let mut round = 0;
+        while !pending.is_empty() {
+            if round == BATCH_ROUNDS {
+                tracing::error!(
+                    operation = op,
+                    table = %self.name,
+                    left = pending.len(),
+                    "{what} kept leaving items unprocessed"
+                );
+                return Err(StoreError::Unavailable);
+            }
+            if round > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << round.min(5))).await;
+            }
+            round += 1;
+            let (left, got) = send(pending).await?;
+            returned.extend(got);
+            pending = left;
+        }
+        Ok(returned)
     }
 
     /// A query on this table, to be completed by the caller.
@@ -455,26 +480,10 @@ impl Table {
         attribute: &str,
         prefix: &str,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.name)
-                .filter_expression("begins_with(#a, :prefix)")
-                .expression_attribute_names("#a", attribute)
-                .expression_attribute_values(":prefix", string(prefix))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.fail(op, &e))?;
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        let filter = Expr::condition("begins_with(#a, :prefix)")
+            .name("#a", attribute)
+            .value(":prefix", string(prefix));
+        self.scan_where(op, filter).await
     }
 
     // ---- Transactions ----
@@ -684,7 +693,7 @@ impl Table {
     /// growing pause.
     pub async fn batch_delete(&self, op: &'static str, keys: Vec<Item>) -> Result<(), StoreError> {
         for chunk in keys.chunks(BATCH_SIZE) {
-            let mut requests = chunk
+            let requests = chunk
                 .iter()
                 .map(|key| {
                     DeleteRequest::builder()
@@ -694,21 +703,7 @@ impl Table {
                         .map_err(|e| self.fail("build delete request", &e))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut round = 0;
-            while !requests.is_empty() {
-                if round == BATCH_ROUNDS {
-                    tracing::error!(
-                        operation = op,
-                        table = %self.name,
-                        left = requests.len(),
-                        "batch delete kept leaving items unprocessed"
-                    );
-                    return Err(StoreError::Unavailable);
-                }
-                if round > 0 {
-                    tokio::time::sleep(Duration::from_millis(25 << round.min(5))).await;
-                }
-                round += 1;
+            self.until_processed(op, "batch delete", requests, |requests| async move {
                 let out = self
                     .client
                     .batch_write_item()
@@ -716,11 +711,13 @@ impl Table {
                     .send()
                     .await
                     .map_err(|e| self.fail(op, &e))?;
-                requests = out
+                let left = out
                     .unprocessed_items
                     .and_then(|mut left| left.remove(&self.name))
                     .unwrap_or_default();
-            }
+                Ok((left, Vec::new()))
+            })
+            .await?;
         }
         Ok(())
     }

@@ -59,6 +59,15 @@ async fn post_as(state: &AppState, address: &str, path: &str, cookies: &str, bod
     .await
 }
 
+/// A GET of a page from `address`.
+async fn get_as(state: &AppState, address: &str, path: &str) -> Reply {
+    let request = axum::http::Request::get(path)
+        .header("x-forwarded-for", address)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    site::send(state, request).await
+}
+
 pub(crate) async fn post(state: &AppState, path: &str, cookies: &str, body: &str) -> Reply {
     post_as(state, &fresh_address(), path, cookies, body).await
 }
@@ -90,6 +99,19 @@ pub(crate) async fn list_with_gift(state: &AppState, wanted: &str) -> (String, S
         .await,
     );
     (owner, list, gift)
+}
+
+/// The public page's data of `list`, as a guest's browser gets it.
+pub(crate) async fn public_view(state: &AppState, list: &str) -> PublicListView {
+    json(
+        &post(
+            state,
+            guest::PublicList::PATH,
+            "",
+            &form(&[("list_id", list)]),
+        )
+        .await,
+    )
 }
 
 pub(crate) fn unique_email(prefix: &str) -> String {
@@ -198,15 +220,7 @@ async fn a_guest_reserves_and_the_email_carries_the_private_link() {
     );
     assert_eq!(page.gifts[0].remaining, 1);
     assert_eq!(page.gifts[0].mine, 2);
-    let stranger: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let stranger: PublicListView = public_view(&state, &list).await;
     assert_eq!(stranger.gifts[0].mine, 0);
     let html = get(&state, &format!("/lists/{list}"), "").await;
     assert!(
@@ -264,15 +278,7 @@ async fn bad_input_is_refused_field_by_field_and_reserves_nothing() {
     )
     .await;
     assert_eq!(bot.status, StatusCode::BAD_REQUEST);
-    let page: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: PublicListView = public_view(&state, &list).await;
     assert_eq!(page.gifts[0].remaining, 3, "nothing was reserved");
 }
 
@@ -389,15 +395,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     ));
 
     // Another guest now sees 2 left, and cancelling gives back what they held.
-    let page: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: PublicListView = public_view(&state, &list).await;
     assert_eq!(page.gifts[0].remaining, 2);
     let other = token_of(&reserve(&state, &list, &gift, "Sid", &unique_email("sid"), "2").await);
     let cancelled = post(
@@ -408,15 +406,7 @@ async fn the_reservation_page_confirms_changes_and_cancels() {
     )
     .await;
     assert_eq!(cancelled.status, StatusCode::OK);
-    let page: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: PublicListView = public_view(&state, &list).await;
     assert_eq!(page.gifts[0].remaining, 2);
 }
 
@@ -534,15 +524,7 @@ async fn a_stranger_typing_a_guest_s_email_learns_nothing_and_changes_nothing() 
         1
     );
     // The gift: three reserved, none left.
-    let page: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: PublicListView = public_view(&state, &list).await;
     assert_eq!(page.gifts[0].remaining, 0);
 }
 
@@ -672,24 +654,11 @@ async fn the_public_list_is_rate_limited_per_address() {
     site::clear_of_window_end(3600, 30).await;
     let (_, list, _) = list_with_gift(&state, "1").await;
     let address = fresh_address();
-    let open = |path: String| {
-        let state = state.clone();
-        let address = address.clone();
-        async move {
-            site::send(
-                &state,
-                axum::http::Request::get(path)
-                    .header("x-forwarded-for", address.as_str())
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-        }
-    };
+    let path = format!("/lists/{list}");
     for _ in 0..3 {
-        assert_eq!(open(format!("/lists/{list}")).await.status, StatusCode::OK);
+        assert_eq!(get_as(&state, &address, &path).await.status, StatusCode::OK);
     }
-    let over = open(format!("/lists/{list}")).await;
+    let over = get_as(&state, &address, &path).await;
     assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         over.body.contains("That's a lot of attempts"),
@@ -722,15 +691,7 @@ async fn cross_site_guest_posts_are_refused() {
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    let page: PublicListView = json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: PublicListView = public_view(&state, &list).await;
     assert_eq!(page.gifts[0].remaining, 1);
 }
 
@@ -774,14 +735,7 @@ async fn reserving_and_the_reservation_page_are_rate_limited() {
     site::clear_of_window_end(60, 20).await;
     let mut last = None;
     for _ in 0..61 {
-        let page = site::send(
-            &state,
-            axum::http::Request::get(format!("/reservations/{token}"))
-                .header("x-forwarded-for", address.as_str())
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let page = get_as(&state, &address, &format!("/reservations/{token}")).await;
         last = Some(page);
     }
     let last = last.unwrap();

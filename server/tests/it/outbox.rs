@@ -8,9 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::guest;
 use axum::http::StatusCode;
-use leptos::server_fn::ServerFn;
 use server::mail::{feedback, Courier, SesMailer};
 use server::store::outbox::{MailState, Outbox};
 use server::store::Table;
@@ -18,9 +16,9 @@ use server::AppState;
 use time::OffsetDateTime;
 
 use crate::common::proxy::{host_port, Relay};
-use crate::common::site::{self, form};
+use crate::common::site;
 use crate::guest::{
-    confirm_purchase, guest_config, list_with_gift, post, reserve, token_of, unique_email,
+    confirm_purchase, guest_config, list_with_gift, public_view, reserve, token_of, unique_email,
 };
 
 /// The guests' site, with SES reached through `relay` (which the test can stop).
@@ -41,6 +39,19 @@ fn outbox(state: &AppState) -> Outbox {
         state.dynamodb.clone(),
         state.config.table.name.clone(),
     ))
+}
+
+/// A courier of another instance on the site's table, sending through the site's SES.
+async fn another_courier(state: &AppState) -> Courier {
+    let sdk = server::aws_sdk_config().await;
+    Courier::new(
+        Arc::new(outbox(state)),
+        Arc::new(SesMailer::new(
+            server::mail::client(&sdk, &state.config.mail).await,
+            state.config.mail.sender.clone(),
+            state.config.site_url.clone(),
+        )),
+    )
 }
 
 /// The guests' mails of the site's table (not the owner's welcome), as (state, tries).
@@ -88,15 +99,7 @@ async fn two_couriers_at_once_send_every_mail_exactly_once() {
         guests.push(email);
     }
     // A second instance's courier on the same table.
-    let sdk = server::aws_sdk_config().await;
-    let other = Courier::new(
-        Arc::new(outbox(&state)),
-        Arc::new(SesMailer::new(
-            server::mail::client(&sdk, &state.config.mail).await,
-            state.config.mail.sender.clone(),
-            state.config.site_url.clone(),
-        )),
-    );
+    let other = another_courier(&state).await;
     let now = OffsetDateTime::now_utc();
     let (a, b) = tokio::join!(
         state.courier.deliver_all_due(now),
@@ -282,15 +285,7 @@ async fn with_the_table_down_a_guest_is_told_to_try_again_and_nothing_is_half_wr
         "{}",
         reply.body
     );
-    let page: app::guest::PublicListView = site::json(
-        &post(
-            &state,
-            guest::PublicList::PATH,
-            "",
-            &form(&[("list_id", &list)]),
-        )
-        .await,
-    );
+    let page: app::guest::PublicListView = public_view(&state, &list).await;
     // The gift's counters agree with the reservations and the outbox: nothing half written.
     let held = 3 - page.gifts[0].remaining;
     let mails = outbox(&state)
@@ -323,16 +318,9 @@ async fn over_the_site_s_hourly_mail_quota_mails_wait_in_the_outbox_not_lost() {
     // A courier whose site may send three mails this hour.
     site::clear_of_window_end(3600, 30).await;
     let limited = site::with_quotas(state.clone(), &[(LimitedAction::CourierMail, 3, 3600)]);
-    let sdk = server::aws_sdk_config().await;
-    let courier = Courier::new(
-        Arc::new(outbox(&state)),
-        Arc::new(SesMailer::new(
-            server::mail::client(&sdk, &state.config.mail).await,
-            state.config.mail.sender.clone(),
-            state.config.site_url.clone(),
-        )),
-    )
-    .with_pacing(limited.limits.clone());
+    let courier = another_courier(&state)
+        .await
+        .with_pacing(limited.limits.clone());
     let now = OffsetDateTime::now_utc();
     let pass = courier.deliver_all_due(now).await.unwrap();
     // Five guests' mails and the owner's welcome: three sent, three held back.
