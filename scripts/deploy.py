@@ -180,6 +180,11 @@ def make_package(build_dir):
     shutil.copyfile(ROOT / "Leptos.toml", PACKAGE / "Leptos.toml")
     shutil.copytree(site, PACKAGE / "site",
                     ignore=lambda d, names: ["pkg"] if Path(d) == site else [])
+    # The pkg files are served from the site bucket, except the stylesheet, which every page
+    # also carries inline (the server reads it at start).
+    (PACKAGE / "site" / "pkg").mkdir()
+    for css in (site / "pkg").glob("*.css"):
+        shutil.copyfile(css, PACKAGE / "site" / "pkg" / css.name)
 
     check_glibc(bootstrap)
 

@@ -16,8 +16,9 @@ pub struct ExtraImageOrigins(pub Vec<String>);
 
 /// The policy for a page whose inline scripts carry `nonce`.
 ///
-/// Scripts: only the nonce'd hydration script, and what it loads (`'strict-dynamic'`), with
-/// `'wasm-unsafe-eval'` to compile the WebAssembly. Everything else from this origin only, except
+/// Scripts: only the nonce'd inline scripts (the page script, the islands' loader) and what they
+/// load (`'strict-dynamic'`), with `'wasm-unsafe-eval'` to compile the WebAssembly. Styles: the
+/// site's files and its nonce'd inline stylesheet. Everything else from this origin only, except
 /// images, which may come from any https shop, and forms, which may also lead to the hosted
 /// sign-in. No plugins, no `<base>`, no framing.
 pub fn policy(
@@ -45,7 +46,7 @@ pub fn policy(
     format!(
         "default-src 'self'; \
          script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; \
+         style-src 'self' 'nonce-{nonce}'; \
          img-src {img}; \
          connect-src {connect}; \
          font-src 'self'; \
@@ -88,6 +89,7 @@ mod tests {
         let p = policy("abc123", &options(leptos::config::Env::PROD), None, None);
         assert!(p.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval';"));
         assert!(!p.contains("'unsafe-inline'"));
+        assert!(p.contains("style-src 'self' 'nonce-abc123';"), "{p}");
         assert!(p.contains("frame-ancestors 'none'"));
         assert!(p.contains("object-src 'none'"));
         assert!(!p.contains("ws://"), "no reload socket in production: {p}");

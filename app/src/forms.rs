@@ -38,6 +38,33 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
     }
 }
 
+/// The query key that names the server function a plain form post succeeded with.
+pub const DONE: &str = "__done";
+
+/// `page` (a path with its query) after a plain post to `function` succeeded: any earlier
+/// error or success removed, `__done=<function>` added.
+pub fn with_done(page: &str, function: &str) -> String {
+    let page = crate::routes::ReturnTo::parse(page)
+        .map(|page| page.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let (path, query) = page.split_once('?').unwrap_or((page.as_str(), ""));
+    let mut kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty() && !matches!(key, "__path" | "__err" | DONE)
+        })
+        .collect();
+    let done = format!("{DONE}={}", crate::components::share::encode(function));
+    kept.push(&done);
+    format!("{path}?{}", kept.join("&"))
+}
+
+/// Whether this page was opened after a plain post to `function` succeeded.
+pub fn form_done(function: &'static str) -> bool {
+    use_query_map().with_untracked(|q| q.get(DONE).as_deref() == Some(function))
+}
+
 /// The error that a plain form post to the server function at `function` came back with, if
 /// this page was opened that way, as the link carries it (anyone can write a link: see
 /// [`form_error`]).
@@ -63,15 +90,34 @@ where
     T: 'static,
 {
     let from_url = url_error(function);
-    Signal::derive(move || {
-        let linked = from_url.get();
-        match value.get() {
-            Some(Err(err)) if linked.as_ref() == Some(&err) => Some(err.read_from_link()),
-            Some(Err(err)) => Some(err),
-            Some(Ok(_)) => None,
-            None => linked.map(AppError::read_from_link),
-        }
-    })
+    Signal::derive(move || shown_error(value.get(), from_url.get()))
+}
+
+/// [`form_error`] inside an island, which cannot read the address (no router hooks there):
+/// the page reads the error from the link on the server and passes it in as `linked`.
+pub fn island_form_error<T, S>(value: S, linked: Option<AppError>) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    Signal::derive(move || shown_error(value.get(), linked.clone()))
+}
+
+/// The error the link carries for a plain post to `function`, read on the server for an island.
+pub fn linked_error(function: &'static str) -> Option<AppError> {
+    url_error(function).get_untracked()
+}
+
+fn shown_error<T>(
+    value: Option<Result<T, AppError>>,
+    linked: Option<AppError>,
+) -> Option<AppError> {
+    match value {
+        Some(Err(err)) if linked.as_ref() == Some(&err) => Some(err.read_from_link()),
+        Some(Err(err)) => Some(err),
+        Some(Ok(_)) => None,
+        None => linked.map(AppError::read_from_link),
+    }
 }
 
 /// The message of a field's error, if the error is about that field.
@@ -155,6 +201,25 @@ mod tests {
         // And the way there: a real refusal sent back to its form leaves its words behind.
         let url = with_error("/lists/new", "/api/create_list", &forged);
         assert!(!url.contains("555") && !url.contains("locked"), "{url}");
+    }
+
+    #[test]
+    fn a_success_replaces_what_the_page_said_before() {
+        let failed = with_error(
+            "/lists/x/settings?tab=1",
+            "/api/update_list",
+            &AppError::CrossSite,
+        );
+        let done = with_done(&failed, "/api/update_list");
+        assert_eq!(done, "/lists/x/settings?tab=1&__done=%2Fapi%2Fupdate_list");
+        assert_eq!(
+            with_done(&done, "/api/set_surprise"),
+            "/lists/x/settings?tab=1&__done=%2Fapi%2Fset_surprise"
+        );
+        assert_eq!(
+            with_done("//evil.example/", "/api/x"),
+            "/?__done=%2Fapi%2Fx"
+        );
     }
 
     #[test]

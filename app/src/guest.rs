@@ -170,16 +170,46 @@ pub async fn reserve(
             ),
         };
         let quantity = Quantity::parse(&quantity).map_err(|e| AppError::invalid("quantity", e))?;
+        // The same post again (a double press, a retry after a lost answer) gets the
+        // reservation the first one made, and nothing else happens.
+        let quantity_text = quantity.to_string();
+        let once = crate::request::once(
+            "reserve",
+            &[
+                id.as_str(),
+                gift_id.as_str(),
+                guest_name.as_str(),
+                &email.mailbox_key(),
+                &quantity_text,
+            ],
+        );
+        let done_before = || async {
+            match &once {
+                Some(once) => services.store.reserved_before(&id, once, now()).await,
+                None => Ok(None),
+            }
+        };
+        let answer_with = |token: ReservationToken| {
+            let manage_path = crate::routes::reservation(&token);
+            shared::remember(&services, token);
+            leptos_axum::redirect(&format!("{manage_path}?new=1"));
+            ReserveAnswer { manage_path }
+        };
+        if let Some(token) = done_before().await? {
+            return Ok(answer_with(token));
+        }
         crate::request::limit(&services, LimitedAction::Reserve, &[&client_address()]).await?;
         // Only a real attempt (the gift is there, on an open list, with enough left) counts
         // against the quotas of the list and of the mailbox typed: a stranger's attempts that
         // go nowhere cannot use them up. A real one mails that mailbox, so it also counts
         // against the mail quotas (per recipient, per list): the site is no mail relay.
-        services
-            .store
-            .reservable(&id, &gift_id, quantity)
-            .await
-            .map_err(AppError::reserving)?;
+        if let Err(refused) = services.store.reservable(&id, &gift_id, quantity).await {
+            // The first of two presses may have taken the last one meanwhile.
+            if let Some(token) = done_before().await? {
+                return Ok(answer_with(token));
+            }
+            return Err(AppError::reserving(refused));
+        }
         let mailbox = email.mailbox_key();
         let (list_key, list_mailbox) = (id.to_string(), format!("{id}|{mailbox}"));
         let checks = [
@@ -209,15 +239,12 @@ pub async fn reserve(
                 manage_url: shared::link(&services, &crate::routes::reservation(news.token)),
             }]
         };
-        let reserved = services
+        let done = services
             .store
-            .reserve(&id, &gift_id, request, now(), &letters)
+            .reserve_once(&id, &gift_id, request, now(), &letters, once.as_ref())
             .await
             .map_err(AppError::reserving)?;
-        let manage_path = crate::routes::reservation(&reserved.token);
-        shared::remember(&services, reserved.token);
-        leptos_axum::redirect(&format!("{manage_path}?new=1"));
-        Ok(ReserveAnswer { manage_path })
+        Ok(answer_with(done.token().clone()))
     })
     .await
 }

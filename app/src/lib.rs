@@ -1,8 +1,11 @@
 //! Ewelists' user interface: the HTML shell, the router, pages and components.
 //!
-//! Everything here renders on the server (feature `ssr`) and hydrates in the browser
-//! (feature `hydrate`). Server and browser must build the same tree, so nothing in a view
-//! may depend on which side it runs on, except through effects (which run in the browser only).
+//! Pages render on the server only (feature `ssr`; Leptos' islands mode). The few parts that
+//! need the browser are `#[island]`s: they are rendered on the server too and hydrated in the
+//! browser (feature `hydrate`), so an island builds the same tree on both sides and reaches the
+//! browser only through effects. Islands take their data as props (no router hooks inside),
+//! and only pages that hold one load the site's WebAssembly ([`routes::has_islands`]); every
+//! other page is plain HTML whose forms post, with a small inline script ([`PAGE_SCRIPT`]).
 
 pub mod account;
 pub mod components;
@@ -35,10 +38,50 @@ use crate::pages::{
     reservation::ReservationPage, sign_in_problem::SignInProblemPage,
 };
 
+/// The script of every page (forms that say they are being sent, the phone menu closing on a
+/// link). Inline and tiny; the page works without it.
+pub const PAGE_SCRIPT: &str = include_str!("js/page.js");
+
+/// The site's stylesheet, put into every page's `<head>` (the server provides it as context
+/// when it has the built file; otherwise pages link to the file). Inline, the first paint needs
+/// no second round trip, which on a slow phone network is most of the wait.
+#[derive(Debug, Clone)]
+pub struct InlineStyle(pub std::sync::Arc<str>);
+
+/// Whether the page being rendered has islands (and so loads the WebAssembly).
+fn page_has_islands() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .is_some_and(|parts| routes::has_islands(parts.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
+/// `data-hydrated` of an island's root: `false` as the server renders it, `true` once the
+/// browser has hydrated it (end-to-end tests wait for that).
+pub fn hydrated_flag() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    move || if hydrated.get() { "true" } else { "false" }
+}
+
 /// The document around the app: rendered once per request on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     csp::apply(&options);
+    let islands = page_has_islands();
+    let nonce = leptos::nonce::use_nonce();
+    let style = match use_context::<InlineStyle>() {
+        Some(InlineStyle(css)) => {
+            view! { <style nonce=nonce.clone() inner_html=css.to_string()></style> }.into_any()
+        }
+        // The file names carry their content's hash (cargo-leptos `hash-files`).
+        None => view! { <HashedStylesheet options=options.clone() id="ewelists" /> }.into_any(),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -47,9 +90,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#be3455" />
                 <AutoReload options=options.clone() />
-                // The file names carry their content's hash (cargo-leptos `hash-files`).
-                <HashedStylesheet options=options.clone() id="ewelists" />
-                <HydrationScripts options />
+                {style}
+                {islands.then(|| view! { <HydrationScripts options islands=true /> })}
+                <script nonce=nonce inner_html=PAGE_SCRIPT></script>
                 <MetaTags />
             </head>
             <body class="min-h-dvh bg-stone-50 text-stone-900 antialiased">
@@ -63,9 +106,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Set once the WebAssembly has taken over the page; end-to-end tests wait for it.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
@@ -77,11 +117,7 @@ pub fn App() -> impl IntoView {
             content="Gift lists for baby showers, birthdays, Christmas and christenings: add gifts from any shop, share one link, and guests reserve without an account."
         />
         <Router>
-            <div
-                id="app"
-                class="flex min-h-dvh flex-col"
-                data-hydrated=move || if hydrated.get() { "true" } else { "false" }
-            >
+            <div id="app" class="flex min-h-dvh flex-col">
                 <a
                     href="#main"
                     class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"

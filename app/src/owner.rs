@@ -8,8 +8,10 @@
 // generated client code does not carry an item-level `allow`.
 #![allow(clippy::too_many_arguments)]
 
+#[cfg(feature = "ssr")]
+use domain::HttpUrl;
 use domain::{
-    GiftId, GiftList, HttpUrl, ListId, Notes, Occasion, OwnerGiftCounts, OwnerReservationView,
+    GiftId, GiftList, ListId, Notes, Occasion, OwnerGiftCounts, OwnerReservationView,
     OwnerVisibility, ProductSnapshot,
 };
 use leptos::prelude::*;
@@ -76,25 +78,94 @@ impl OwnerListView {
     }
 }
 
-/// What a pasted link turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LinkLookup {
-    /// A product from the catalogue: its details are known.
-    Catalogue {
-        catalogue_id: String,
-        product: ProductSnapshot,
-    },
-    /// Details read from the shop's page (any of them may be missing).
-    Page {
-        url: HttpUrl,
-        title: Option<String>,
-        image_url: Option<HttpUrl>,
-        price: Option<String>,
-        currency: Option<String>,
-        shop: Option<String>,
-    },
-    /// Nothing could be read; `reason` says why, in words. The owner types the details.
-    Nothing { url: HttpUrl, reason: String },
+/// Where the details of a looked-up link come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Found {
+    /// The catalogue knows the product.
+    Catalogue,
+    /// Read from the shop's page (any detail may be missing).
+    Page,
+    /// Nothing could be read: the owner types the details.
+    Nothing,
+}
+
+/// What a pasted link turned out to be, as the details form starts: every detail as text, so
+/// the page's island reads it without the domain's types (which would weigh on its wasm).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkLookup {
+    pub found: Option<Found>,
+    pub title: String,
+    pub shop: String,
+    pub url: String,
+    pub image_url: String,
+    /// The amount, as the price field shows it (`12.50`).
+    pub price: String,
+    pub currency: String,
+    /// The catalogue product's id, when the catalogue knows it.
+    pub catalogue_id: String,
+    /// What the owner should know: where the details come from, or why there are none.
+    pub note: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl LinkLookup {
+    fn catalogue(catalogue_id: String, product: ProductSnapshot) -> Self {
+        Self {
+            found: Some(Found::Catalogue),
+            title: product.title.to_string(),
+            shop: product.brand.map(|b| b.to_string()).unwrap_or_default(),
+            url: product
+                .url
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            image_url: product
+                .image_url
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            price: product.price.map(|p| p.amount_string()).unwrap_or_default(),
+            currency: product
+                .price
+                .map(|p| p.currency().as_str().to_owned())
+                .unwrap_or_default(),
+            catalogue_id,
+            note: Some("We know this product: check the details and add it.".to_owned()),
+        }
+    }
+
+    fn page(url: &HttpUrl, page: crate::ports::PageProduct) -> Self {
+        Self {
+            found: Some(Found::Page),
+            title: page.title.map(|t| t.to_string()).unwrap_or_default(),
+            shop: page.site_name.map(|s| s.to_string()).unwrap_or_default(),
+            url: url.as_str().to_owned(),
+            image_url: page
+                .image_url
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            price: page
+                .price
+                .as_ref()
+                .map(domain::Price::amount_string)
+                .unwrap_or_default(),
+            currency: page
+                .price
+                .map(|p| p.currency().as_str().to_owned())
+                .unwrap_or_default(),
+            catalogue_id: String::new(),
+            note: Some(
+                "We read these details from the shop's page: check them before adding.".to_owned(),
+            ),
+        }
+    }
+
+    fn nothing(url: &HttpUrl, reason: String) -> Self {
+        Self {
+            found: Some(Found::Nothing),
+            url: url.as_str().to_owned(),
+            note: Some(reason),
+            ..Self::default()
+        }
+    }
 }
 
 /// The owner's lists, newest first.
@@ -133,8 +204,20 @@ pub async fn create_list(
 
     answer(async move {
         let user = require_user()?;
+        // Posted twice (a double press, a retry), the list is made once: its id comes from the
+        // request, and the store takes the same list again as done.
+        let once = crate::request::once(
+            "create_list",
+            &[
+                &title,
+                &occasion,
+                event_date.as_deref().unwrap_or_default(),
+                message.as_deref().unwrap_or_default(),
+            ],
+        );
         let details = fields::details(title, occasion, event_date, message)?;
-        let list = GiftList::new(ListId::generate(), user.id, details, now());
+        let id = once.map_or_else(ListId::generate, |once| once.list_id());
+        let list = GiftList::new(id, user.id, details, now());
         let services = services()?;
         limit(&services, LimitedAction::CreateList, &[user.id.as_str()]).await?;
         services.store.create_list(&list).await?;
@@ -255,9 +338,8 @@ pub async fn delete_list(list_id: String, confirm: String) -> Result<(), AppErro
 /// page.
 #[server(prefix = "/api", endpoint = "look_up_link")]
 pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, AppError> {
-    use crate::ports::{LimitedAction, PageProduct};
+    use crate::ports::LimitedAction;
     use crate::request::{answer, limit, require_user, services};
-    use domain::Price;
 
     answer(async move {
         let user = require_user()?;
@@ -276,31 +358,16 @@ pub async fn look_up_link(list_id: String, text: String) -> Result<LinkLookup, A
         }
         let normalised = domain::normalise_product_url(&url);
         if let Some(product) = services.store.catalogue_product_by_url(&normalised).await? {
-            return Ok(LinkLookup::Catalogue {
-                catalogue_id: product.id.to_string(),
-                product: product.product,
-            });
+            return Ok(LinkLookup::catalogue(
+                product.id.to_string(),
+                product.product,
+            ));
         }
         // Only a look at the shop's own page counts (catalogue answers cost nothing).
         limit(&services, LimitedAction::Lookup, &[user.id.as_str()]).await?;
         Ok(match services.shop_pages.read(&url).await {
-            Ok(PageProduct {
-                title,
-                image_url,
-                price,
-                site_name,
-            }) => LinkLookup::Page {
-                url,
-                title: title.map(|t| t.to_string()),
-                image_url,
-                price: price.as_ref().map(Price::amount_string),
-                currency: price.map(|p| p.currency().as_str().to_owned()),
-                shop: site_name.map(|s| s.to_string()),
-            },
-            Err(err) => LinkLookup::Nothing {
-                url,
-                reason: err.to_string(),
-            },
+            Ok(page) => LinkLookup::page(&url, page),
+            Err(err) => LinkLookup::nothing(&url, err.to_string()),
         })
     })
     .await
@@ -328,6 +395,22 @@ pub async fn add_gift(
     answer(async move {
         let user = require_user()?;
         let id = fields::list_id(&list_id)?;
+        // Posted twice, the gift is added once: its id comes from the request.
+        let once = crate::request::once(
+            "add_gift",
+            &[
+                id.as_str(),
+                &title,
+                shop.as_deref().unwrap_or_default(),
+                url.as_deref().unwrap_or_default(),
+                image_url.as_deref().unwrap_or_default(),
+                price.as_deref().unwrap_or_default(),
+                currency.as_deref().unwrap_or_default(),
+                &wanted,
+                notes.as_deref().unwrap_or_default(),
+                catalogue_id.as_deref().unwrap_or_default(),
+            ],
+        );
         let product = ProductSnapshot {
             title: ProductTitle::parse(&title).map_err(|e| AppError::invalid("title", e))?,
             brand: optional_text(shop)
@@ -352,7 +435,7 @@ pub async fn add_gift(
             None => GiftSource::Owner,
         };
         let gift = Gift::new(
-            GiftId::generate(),
+            once.map_or_else(GiftId::generate, |once| once.gift_id()),
             id,
             product,
             source,

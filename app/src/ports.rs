@@ -8,8 +8,8 @@
 
 use domain::{
     CatalogueProduct, Email, Gift, GiftEdit, GiftId, GiftList, HttpUrl, ListDetails, ListId,
-    PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken, ReserveRequest,
-    RuleError, ShopName, SurprisePolicy, Title, UserId,
+    OnceRequest, PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken,
+    ReserveRequest, RuleError, ShopName, SurprisePolicy, Title, UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -116,6 +116,26 @@ pub struct Reserved {
     pub gift: Gift,
 }
 
+/// What [`Store::reserve_once`] came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReserveDone {
+    /// A new reservation was stored.
+    New(Box<Reserved>),
+    /// The same request was done before (its [`OnceRequest`] has a record): the reservation it
+    /// made, by its token. Nothing was stored and nothing is mailed again.
+    Again(ReservationToken),
+}
+
+impl ReserveDone {
+    /// The reservation's token, whichever request made it.
+    pub fn token(&self) -> &ReservationToken {
+        match self {
+            Self::New(reserved) => &reserved.token,
+            Self::Again(token) => token,
+        }
+    }
+}
+
 /// Storage for lists, gifts, reservations and the product catalogue.
 ///
 /// Owner actions take the acting user and answer [`StoreError::NotFound`] when the list is
@@ -197,7 +217,37 @@ pub trait Store: Send + Sync + 'static {
         request: ReserveRequest,
         now: OffsetDateTime,
         letters: Letters<'_>,
-    ) -> Result<Reserved, StoreError>;
+    ) -> Result<Reserved, StoreError> {
+        match self
+            .reserve_once(list_id, gift_id, request, now, letters, None)
+            .await?
+        {
+            ReserveDone::New(reserved) => Ok(*reserved),
+            // Only a request with a record can have been done before.
+            ReserveDone::Again(_) => Err(StoreError::Conflict),
+        }
+    }
+
+    /// The reservation `once` made on `list_id`, if that request was done before (and its record
+    /// is still kept).
+    async fn reserved_before(
+        &self,
+        list_id: &ListId,
+        once: &OnceRequest,
+        now: OffsetDateTime,
+    ) -> Result<Option<ReservationToken>, StoreError>;
+
+    /// [`Store::reserve`] done once for `once` (a form's post, [`domain::once`]): when the same
+    /// request was done before, its reservation's token, and nothing else happens.
+    async fn reserve_once(
+        &self,
+        list_id: &ListId,
+        gift_id: &GiftId,
+        request: ReserveRequest,
+        now: OffsetDateTime,
+        letters: Letters<'_>,
+        once: Option<&OnceRequest>,
+    ) -> Result<ReserveDone, StoreError>;
 
     /// The reservation this token opens, if any.
     async fn reservation(

@@ -19,6 +19,20 @@ pub struct CurrentUser(pub User);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub String);
 
+/// The key the browser holds for the forms of the page it was shown (inserted by the server's
+/// form-key layer from its cookie; see [`domain::once`]).
+#[derive(Debug, Clone)]
+pub struct FormKey(pub domain::OnceKey);
+
+/// This request as one to be done once: `action` with the `input` that decides what it does.
+/// `None` when the browser brought no form key (then the request is simply done).
+pub fn once(action: &str, input: &[&str]) -> Option<domain::OnceRequest> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<FormKey>()
+        .map(|FormKey(key)| key.request(action, input))
+}
+
 /// The signed-in person making this request, if any.
 pub fn signed_in_user() -> Option<User> {
     use_context::<http::request::Parts>()?
@@ -79,11 +93,29 @@ pub fn now() -> time::OffsetDateTime {
 ///
 /// A form posted without the page's script (a plain HTML form post) is sent back instead
 /// (303) to the page it came from, with the error in the query (`__path`, `__err`), where
-/// [`crate::forms`] shows it in place.
+/// [`crate::forms`] shows it in place; after a success that leads nowhere else, with
+/// `__done` = the function, so the page can say it is done.
 pub async fn answer<T>(
     work: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = work.await;
+    if result.is_ok() {
+        if let (Some(response), Some((page, function))) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            plain_form_origin_page(),
+        ) {
+            let leads_elsewhere = response
+                .0
+                .read()
+                .map(|parts| parts.headers.contains_key(http::header::LOCATION))
+                .unwrap_or(true);
+            let location = http::HeaderValue::from_str(&crate::forms::with_done(&page, &function));
+            if let (false, Ok(location)) = (leads_elsewhere, location) {
+                response.insert_header(http::header::LOCATION, location);
+                response.set_status(http::StatusCode::SEE_OTHER);
+            }
+        }
+    }
     if let Err(err) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let back_to_form = plain_form_origin_page().and_then(|(page, function)| {
@@ -104,11 +136,22 @@ pub async fn answer<T>(
     result
 }
 
-/// For a plain form post (the browser asked for HTML): the path and query of the page that
-/// posted it (from `Referer`; only the path, so the answer never leads off the site), and the
+/// For a plain form post to a server function (the browser asked for HTML): the path and
+/// query of the page that posted it (from `Referer`; only the path, so the answer never leads off the site), and the
 /// server function's own path.
 fn plain_form_origin_page() -> Option<(String, String)> {
     let parts = use_context::<http::request::Parts>()?;
+    // Only a post to the function itself: a page rendered on the server calls server
+    // functions too, within its own request (a navigation, which also accepts HTML).
+    let posted_to_function = parts.method == http::Method::POST
+        && parts
+            .uri
+            .path()
+            .strip_prefix(crate::routes::SERVER_FUNCTIONS)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if !posted_to_function {
+        return None;
+    }
     let accepts_html = parts
         .headers
         .get(http::header::ACCEPT)

@@ -26,6 +26,12 @@ pub struct RoutePath {
     /// Whether the path's parameter is a bearer capability (a reservation token), which must
     /// never be written to a log.
     pub carries_token: bool,
+    /// Whether the page has islands (parts that need the browser), so it loads the site's
+    /// WebAssembly. Every other page is plain HTML with forms that post.
+    pub has_islands: bool,
+    /// Whether the page holds forms that must take effect once (reserving, making a list,
+    /// adding a gift), so it gives the browser a fresh form key (`domain::once`).
+    pub gives_form_key: bool,
 }
 
 /// One part of a pattern between slashes.
@@ -41,6 +47,22 @@ impl RoutePath {
             pattern,
             needs_sign_in: false,
             carries_token: false,
+            has_islands: false,
+            gives_form_key: false,
+        }
+    }
+
+    const fn with_form_key(self) -> Self {
+        Self {
+            gives_form_key: true,
+            ..self
+        }
+    }
+
+    const fn with_islands(self) -> Self {
+        Self {
+            has_islands: true,
+            ..self
         }
     }
 
@@ -151,7 +173,7 @@ impl PossibleRouteMatch for RoutePath {
 }
 
 /// The home page.
-pub const HOME: RoutePath = RoutePath::new("/");
+pub const HOME: RoutePath = RoutePath::new("/").with_islands();
 /// The signed-in person's account.
 pub const ACCOUNT: RoutePath = RoutePath::new("/account").signed_in();
 /// The page that explains a failed sign-in.
@@ -159,13 +181,21 @@ pub const SIGN_IN_PROBLEM: RoutePath = RoutePath::new("/sign-in/problem");
 /// The owner's lists.
 pub const DASHBOARD: RoutePath = RoutePath::new("/lists").signed_in();
 /// Making a new list.
-pub const NEW_LIST: RoutePath = RoutePath::new("/lists/new").signed_in();
+pub const NEW_LIST: RoutePath = RoutePath::new("/lists/new")
+    .signed_in()
+    .with_islands()
+    .with_form_key();
 /// The owner's editor for one list: [`list_editor`].
-pub const LIST_EDITOR: RoutePath = RoutePath::new("/lists/:id/edit").signed_in();
+pub const LIST_EDITOR: RoutePath = RoutePath::new("/lists/:id/edit")
+    .signed_in()
+    .with_islands()
+    .with_form_key();
 /// A list's settings: [`list_settings`].
-pub const LIST_SETTINGS: RoutePath = RoutePath::new("/lists/:id/settings").signed_in();
+pub const LIST_SETTINGS: RoutePath = RoutePath::new("/lists/:id/settings")
+    .signed_in()
+    .with_islands();
 /// A list's public page, open to everyone: [`public_list`].
-pub const PUBLIC_LIST: RoutePath = RoutePath::new("/lists/:id");
+pub const PUBLIC_LIST: RoutePath = RoutePath::new("/lists/:id").with_form_key();
 /// A guest's reservation, opened by its token (sent only by email): [`reservation`].
 pub const RESERVATION: RoutePath = RoutePath::new("/reservations/:token").with_token();
 /// Where the sign-in flow starts (a plain link: it leaves the app for the hosted sign-in page).
@@ -237,6 +267,17 @@ pub fn route_of(path: &str) -> Option<&'static RoutePath> {
     ALL.iter().find(|route| route.matches(path))
 }
 
+/// Whether the page at `path` has islands, and so loads the site's WebAssembly. Guest pages
+/// (a public list, a reservation) never do.
+pub fn has_islands(path: &str) -> bool {
+    route_of(path).is_some_and(|route| route.has_islands)
+}
+
+/// Whether the page at `path` gives the browser a fresh form key ([`RoutePath::gives_form_key`]).
+pub fn gives_form_key(path: &str) -> bool {
+    route_of(path).is_some_and(|route| route.gives_form_key)
+}
+
 /// Whether the page at `path` is for signed-in people only: the account page and the owner's
 /// list pages (`/lists`, `/lists/new`, `/lists/<id>/edit`, `/lists/<id>/settings`). A list's
 /// public page, `/lists/<id>`, is open to everyone.
@@ -268,6 +309,15 @@ impl ReturnTo {
     /// The home page.
     pub fn home() -> Self {
         Self(HOME.pattern.to_owned())
+    }
+
+    /// Where a sign-in returns: the page it started from (`raw`), except from the home page
+    /// (or from nowhere, or off the site), where it goes on to the owner's lists.
+    pub fn after_sign_in(raw: Option<&str>) -> Self {
+        match raw.and_then(Self::parse) {
+            Some(page) if page.0.split(['?', '#']).next() != Some(HOME.pattern) => page,
+            _ => Self(DASHBOARD.pattern.to_owned()),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -404,6 +454,22 @@ mod tests {
     }
 
     #[test]
+    fn guest_pages_load_no_webassembly() {
+        let with: Vec<_> = ALL
+            .iter()
+            .filter(|r| r.has_islands)
+            .map(|r| r.pattern)
+            .collect();
+        assert_eq!(
+            with,
+            ["/", "/lists/new", "/lists/:id/edit", "/lists/:id/settings"]
+        );
+        assert!(!has_islands("/lists/abc"));
+        assert!(!has_islands("/reservations/abc.def"));
+        assert!(has_islands("/lists/abc/edit?x=1"));
+    }
+
+    #[test]
     fn the_sign_in_flow_is_never_a_way_back() {
         for route in [SIGN_IN, SIGN_IN_CALLBACK, SIGN_OUT] {
             assert!(route.pattern.starts_with(SIGN_IN_FLOW_PREFIX));
@@ -463,6 +529,26 @@ mod tests {
             assert_eq!(ReturnTo::parse(bad), None, "{bad:?}");
         }
         assert_eq!(ReturnTo::parse(&format!("/{}", "a".repeat(2000))), None);
+    }
+
+    #[test]
+    fn signing_in_from_the_home_page_leads_to_the_lists() {
+        for raw in [
+            None,
+            Some("/"),
+            Some("/?deleted=account"),
+            Some("//evil.example/"),
+        ] {
+            assert_eq!(ReturnTo::after_sign_in(raw).as_str(), "/lists", "{raw:?}");
+        }
+        assert_eq!(
+            ReturnTo::after_sign_in(Some("/lists/abc")).as_str(),
+            "/lists/abc"
+        );
+        assert_eq!(
+            ReturnTo::after_sign_in(Some("/account")).as_str(),
+            "/account"
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub struct IdError {
 }
 
 /// base64url without padding (RFC 4648 §5), strict: only canonical encodings decode.
-mod base64url {
+pub(crate) mod base64url {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     pub fn encode(bytes: &[u8]) -> String {
@@ -111,7 +111,7 @@ macro_rules! random_id {
                 Self::from_bytes(rand::random::<[u8; 16]>())
             }
 
-            fn from_bytes(bytes: [u8; 16]) -> Self {
+            pub(crate) fn from_bytes(bytes: [u8; 16]) -> Self {
                 let mut text = [0u8; 22];
                 for (slot, b) in text.iter_mut().zip(base64url::encode(&bytes).bytes()) {
                     *slot = b;
@@ -208,6 +208,16 @@ impl ReservationToken {
             list_id,
             secret: rand::random(),
         }
+    }
+
+    /// The token of `list_id` whose secret is `secret` (as [`Self::secret`] gave it).
+    pub fn from_parts(list_id: ListId, secret: [u8; 32]) -> Self {
+        Self { list_id, secret }
+    }
+
+    /// The secret part, for sealing it ([`crate::once::OnceRequest::seal`]); never stored as is.
+    pub fn secret(&self) -> [u8; 32] {
+        self.secret
     }
 
     /// Reads `<list_id>.<43-character secret>`.

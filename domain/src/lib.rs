@@ -21,6 +21,7 @@ pub mod gift;
 pub mod ids;
 pub mod list;
 pub mod money;
+pub mod once;
 pub mod product;
 pub mod quantity;
 pub mod reservation;
@@ -46,6 +47,7 @@ pub use list::{
     GiftList, ListDetails, ListState, Occasion, OwnerVisibility, SurpriseMode, SurprisePolicy,
 };
 pub use money::{Currency, CurrencyError, Price, PriceError};
+pub use once::{OnceKey, OnceRequest};
 pub use product::{normalise_product_url, ProductSnapshot};
 pub use quantity::{Quantity, QuantityError};
 pub use reservation::{owner_reservations, OwnerReservationView, Reservation, ReservationState};

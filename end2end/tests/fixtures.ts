@@ -48,9 +48,12 @@ export const test = base.extend<{ pageErrors: string[] }>({
 
 export { expect };
 
-/** Waits until the WebAssembly has hydrated the page. */
+/**
+ * Waits until every island on the page is hydrated (each island's root says
+ * `data-hydrated="false"` until then). Pages without islands are ready as they arrive.
+ */
 export async function hydrated(page: Page) {
-  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.locator('[data-hydrated="false"]')).toHaveCount(0);
 }
 
 /** The seeded user of the local stack. */
@@ -170,11 +173,24 @@ export function manageLink(mail: { BodyText: string }) {
   return match[0];
 }
 
+/** The card of `gift` on a public list page. */
+export function giftCard(page: Page, gift: string) {
+  return page.getByTestId("gift").filter({ has: page.getByTestId("gift-title").filter({ hasText: gift }) });
+}
+
+/** Opens the reserve form of `gift` (its card's "Reserve" link), unless it is open already. */
+export async function openReserveForm(page: Page, gift: string) {
+  const card = giftCard(page, gift);
+  if ((await card.getByTestId("reserve").count()) === 0) {
+    await card.getByTestId("reserve-link").click();
+    await expect(card.getByTestId("reserve")).toBeVisible();
+  }
+  return card;
+}
+
 /** Reserves on a public list page as a guest. */
 export async function reserveAsGuest(page: Page, gift: string, name: string, email: string, quantity: number) {
-  const card = page.getByTestId("gift").filter({ has: page.getByTestId("gift-title").filter({ hasText: gift }) });
-  const form = card.getByTestId("reserve");
-  if ((await form.getAttribute("open")) === null) await form.locator("summary").click();
+  const card = await openReserveForm(page, gift);
   await card.getByLabel("Your name").fill(name);
   await card.getByLabel("Your email").fill(email);
   await card.getByLabel("How many?").selectOption(String(quantity));

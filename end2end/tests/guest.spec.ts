@@ -1,4 +1,4 @@
-import { test, expect, hydrated, makeList, outbox, manageLink, reserveAsGuest, expectAccessible, expectNoSideways, newGuest } from "./fixtures";
+import { test, expect, hydrated, makeList, outbox, manageLink, reserveAsGuest, openReserveForm, giftCard, expectAccessible, expectNoSideways, newGuest } from "./fixtures";
 
 const unique = (name: string) => `${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
 
@@ -9,11 +9,17 @@ test.describe("a guest", () => {
 
     const guest = await newGuest(browser);
     const g = await guest.newPage();
+    // Guest pages are plain HTML: no WebAssembly, no script file.
+    const loaded: string[] = [];
+    g.on("request", (r) => {
+      if (/\.(wasm|js)$/.test(new URL(r.url()).pathname)) loaded.push(r.url());
+    });
     await g.goto(listUrl);
-    await hydrated(g);
     await expect(g.getByTestId("gift-availability")).toHaveText("3 of 3 still wanted");
     await expectAccessible(g);
     await expectNoSideways(g);
+    await openReserveForm(g, "Muslin squares");
+    await expectAccessible(g);
     const email = unique("gus");
     await reserveAsGuest(g, "Muslin squares", "Gus", email, 2);
     // The reservation page, which says its link is on its way, and the email with that link.
@@ -31,13 +37,15 @@ test.describe("a guest", () => {
 
     // The emailed link: change to 1, then confirm the purchase.
     await g.goto(link);
-    await hydrated(g);
     await expectAccessible(g);
     await g.getByLabel("Change how many").selectOption("1");
     await g.getByRole("button", { name: "Change", exact: true }).click();
     await expect(g.getByTestId("reservation-state")).toContainText("You reserved 1");
+    await expect(g.getByTestId("changed")).toHaveText("Changed: you now hold 1.");
+    await expect(g.getByTestId("reserved-new")).toHaveCount(0);
     await g.getByRole("button", { name: "I've bought it" }).click();
     await expect(g.getByTestId("reservation-state")).toContainText("You bought 1");
+    expect(loaded, "files a guest page loaded").toEqual([]);
     const mails = await outbox(email, 2);
     expect(mails.map((m) => m.Subject)).toContainEqual(expect.stringContaining("Thank you for buying"));
     // The owner is told, without the name (counts mode).
@@ -80,9 +88,7 @@ test.describe("a guest", () => {
     const [pa, pb] = [await a.newPage(), await b.newPage()];
     for (const p of [pa, pb]) {
       await p.goto(listUrl);
-      await hydrated(p);
-      const card = p.getByTestId("gift");
-      await card.getByTestId("reserve").locator("summary").click();
+      const card = await openReserveForm(p, "Baby monitor");
       await card.getByLabel("Your name").fill("Racer");
       await card.getByLabel("Your email").fill(unique("racer"));
     }
@@ -111,6 +117,7 @@ test.describe("a guest", () => {
     const g = await guest.newPage();
     await g.goto(listUrl);
     await expect(g.getByTestId("list-closed")).toBeVisible();
+    await expect(g.getByTestId("reserve-link")).toHaveCount(0);
     await expect(g.getByTestId("reserve")).toHaveCount(0);
     await guest.close();
   });
@@ -122,13 +129,38 @@ test.describe("a guest", () => {
     await g.goto(listUrl);
     // A bad email comes back in words.
     await reserveAsGuest(g, "Wooden train", "Nia", "not-an-email", 1);
-    await expect(g.locator("[id^=email-error-]")).toContainText(/email/i);
+    await expect(g.locator("#reserve-email-error")).toContainText(/email/i);
     const email = unique("nia");
     await reserveAsGuest(g, "Wooden train", "Nia", email, 1);
     await expect(g).toHaveURL(/\/reservations\//);
     await expect(g.getByTestId("reservation-state")).toContainText("You reserved 1");
     await g.getByRole("button", { name: "I've bought it" }).click();
     await expect(g.getByTestId("reservation-state")).toContainText("You bought 1");
+    await guest.close();
+  });
+
+  test("a refused reservation opens only its own gift's form, with what was typed", async ({ page, browser }) => {
+    const listUrl = await makeList(page, "Two gifts", [
+      { title: "Rocking horse", wanted: 1 },
+      { title: "Picture book", wanted: 2 },
+    ]);
+    const guest = await newGuest(browser);
+    const g = await guest.newPage();
+    await g.goto(listUrl);
+    // One form on the page, whichever gift is chosen.
+    await expect(g.locator("main form")).toHaveCount(0);
+    await reserveAsGuest(g, "Picture book", "Tess", "tess@", 2);
+    await expect(g.locator("#reserve-email-error")).toContainText(/email/i);
+    await expect(g.locator("main form")).toHaveCount(1);
+    const book = giftCard(g, "Picture book");
+    await expect(book.getByTestId("reserve")).toBeVisible();
+    await expect(giftCard(g, "Rocking horse").getByTestId("reserve")).toHaveCount(0);
+    await expect(book.getByLabel("Your name")).toHaveValue("Tess");
+    await expect(book.getByLabel("Your email")).toHaveValue("tess@");
+    await expect(book.getByLabel("How many?")).toHaveValue("2");
+    await book.getByLabel("Your email").fill(unique("tess"));
+    await book.getByRole("button", { name: "Reserve it" }).click();
+    await expect(g.getByTestId("reservation-state")).toContainText("You reserved 2");
     await guest.close();
   });
 });

@@ -9,8 +9,8 @@ test.describe("signing in", () => {
     await hydrated(page);
     await page.getByTestId("sign-in-link").click();
     await signInOnHostedPage(page, demo.email, demo.password);
-    // Back on the page the sign-in started from, signed in.
-    await expect(page).toHaveURL(`${site}/`);
+    // From the home page, a sign-in leads on to the owner's lists.
+    await expect(page).toHaveURL(`${site}/lists`);
     await hydrated(page);
     await page.getByTestId("account-link").click();
     await expect(page).toHaveURL(`${site}/account`);

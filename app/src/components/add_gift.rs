@@ -7,83 +7,30 @@ use leptos::server_fn::ServerFn;
 
 use super::ui::{FieldError, SubmitButton, CARD, INPUT, LABEL, SECONDARY};
 use crate::error::AppError;
-use crate::forms::{form_error, ErrorMessage};
-use crate::owner::{AddGift, LinkLookup, LookUpLink};
+use crate::forms::{island_form_error, linked_error, ErrorMessage};
+use crate::owner::{AddGift, LinkLookup as Prefill, LookUpLink};
 
-/// What the details form starts with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Prefill {
-    title: String,
-    shop: String,
-    url: String,
-    image_url: String,
-    price: String,
-    currency: String,
-    catalogue_id: String,
-    note: Option<String>,
-}
-
-impl Prefill {
-    fn from_lookup(lookup: LinkLookup) -> Self {
-        match lookup {
-            LinkLookup::Catalogue {
-                catalogue_id,
-                product,
-            } => Self {
-                title: product.title.to_string(),
-                shop: product.brand.map(|b| b.to_string()).unwrap_or_default(),
-                url: product
-                    .url
-                    .map(|u| u.as_str().to_owned())
-                    .unwrap_or_default(),
-                image_url: product
-                    .image_url
-                    .map(|u| u.as_str().to_owned())
-                    .unwrap_or_default(),
-                price: product.price.map(|p| p.amount_string()).unwrap_or_default(),
-                currency: product
-                    .price
-                    .map(|p| p.currency().as_str().to_owned())
-                    .unwrap_or_default(),
-                catalogue_id,
-                note: Some("We know this product: check the details and add it.".to_owned()),
-            },
-            LinkLookup::Page {
-                url,
-                title,
-                image_url,
-                price,
-                currency,
-                shop,
-            } => Self {
-                title: title.unwrap_or_default(),
-                shop: shop.unwrap_or_default(),
-                url: url.as_str().to_owned(),
-                image_url: image_url.map(|u| u.as_str().to_owned()).unwrap_or_default(),
-                price: price.unwrap_or_default(),
-                currency: currency.unwrap_or_default(),
-                catalogue_id: String::new(),
-                note: Some(
-                    "We read these details from the shop's page: check them before adding."
-                        .to_owned(),
-                ),
-            },
-            LinkLookup::Nothing { url, reason } => Self {
-                url: url.as_str().to_owned(),
-                note: Some(reason),
-                ..Self::default()
-            },
-        }
-    }
-}
-
-/// The whole "add a gift" panel. `on_added` runs after a gift was added (to refresh the list).
+/// The whole "add a gift" panel, with the errors a plain post of its forms came back with.
 #[component]
-pub fn AddGiftPanel(list_id: String, on_added: Callback<()>) -> impl IntoView {
+pub fn AddGiftPanel(list_id: String) -> impl IntoView {
+    let lookup_error = linked_error(LookUpLink::PATH);
+    let add_error = linked_error(AddGift::PATH);
+    view! { <AddGiftForms list_id lookup_error add_error /> }
+}
+
+/// An island: a looked-up link fills in the details form in place. Once a gift is added, the
+/// page is loaded again (the list is rendered on the server), with empty fields.
+#[island]
+fn AddGiftForms(
+    list_id: String,
+    lookup_error: Option<AppError>,
+    add_error: Option<AppError>,
+) -> impl IntoView {
+    let hydrated = crate::hydrated_flag();
     let lookup = ServerAction::<LookUpLink>::new();
     let add = ServerAction::<AddGift>::new();
-    let lookup_error = form_error(lookup.value(), LookUpLink::PATH);
-    let add_error = form_error(add.value(), AddGift::PATH);
+    let lookup_error = island_form_error(lookup.value(), lookup_error);
+    let add_error = island_form_error(add.value(), add_error);
     // The details form, once a lookup answered or the owner chose to type.
     let (prefill, set_prefill) = signal(None::<Prefill>);
     // A new form (and fresh inputs) each time it is filled again.
@@ -91,7 +38,7 @@ pub fn AddGiftPanel(list_id: String, on_added: Callback<()>) -> impl IntoView {
 
     Effect::new(move |_| {
         if let Some(Ok(result)) = lookup.value().get() {
-            set_prefill.set(Some(Prefill::from_lookup(result)));
+            set_prefill.set(Some(result));
             set_form_key.update(|k| *k += 1);
         }
     });
@@ -101,7 +48,7 @@ pub fn AddGiftPanel(list_id: String, on_added: Callback<()>) -> impl IntoView {
         if let Some(Ok(_)) = add.value().get() {
             set_prefill.set(None);
             set_added.update(|n| *n += 1);
-            on_added.run(());
+            browser::load_again();
         }
     });
     let list_for_lookup = list_id.clone();
@@ -113,7 +60,7 @@ pub fn AddGiftPanel(list_id: String, on_added: Callback<()>) -> impl IntoView {
     });
 
     view! {
-        <section aria-labelledby="add-heading" class=CARD>
+        <section aria-labelledby="add-heading" class=CARD data-hydrated=hydrated>
             <h2 id="add-heading" class="text-lg font-semibold">"Add a gift"</h2>
             <ActionForm action=lookup attr:class="mt-3 grid gap-2">
                 <input type="hidden" name="list_id" value=list_for_lookup />
@@ -171,6 +118,22 @@ pub fn AddGiftPanel(list_id: String, on_added: Callback<()>) -> impl IntoView {
             </details>
         </section>
     }
+}
+
+/// What only a browser can do.
+mod browser {
+    /// Loads the page again at its path (without an error from an earlier plain post).
+    #[cfg(feature = "hydrate")]
+    pub fn load_again() {
+        if let Some(location) = web_sys::window().map(|w| w.location()) {
+            if let Ok(path) = location.pathname() {
+                let _ = location.replace(&path);
+            }
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn load_again() {}
 }
 
 /// The details form (title, shop, link, picture, price, how many, notes).

@@ -1,5 +1,5 @@
 //! One gift in the owner's list: what it is, the counts the surprise setting allows, and an
-//! edit sheet (how many, notes, remove) that works with or without the page's script.
+//! edit sheet (how many, notes, remove) whose forms post.
 
 use domain::{OwnerReservationView, OwnerVisibility, ReservationState};
 use leptos::prelude::*;
@@ -31,19 +31,11 @@ pub fn GiftCard(
     /// Names of who reserved or bought it (only when the owner may see names).
     names: Vec<OwnerReservationView>,
     open: bool,
-    on_changed: Callback<()>,
 ) -> impl IntoView {
     let update = ServerAction::<UpdateGift>::new();
     let remove = ServerAction::<RemoveGift>::new();
     let update_error = form_error(update.value(), UpdateGift::PATH);
     let remove_error = form_error(remove.value(), RemoveGift::PATH);
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(())))
-            || matches!(remove.value().get(), Some(Ok(())))
-        {
-            on_changed.run(());
-        }
-    });
     let gift_id = gift.id;
     let id = gift_id.to_string();
     let product = gift.product.clone();
@@ -110,7 +102,7 @@ pub fn GiftCard(
                         </div>
                         <ErrorMessage error=Signal::derive(move || update_error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid { .. }))) />
                         <div>
-                            <SubmitButton pending=update.pending() label="Save" busy="Saving…" class=SECONDARY />
+                            <SubmitButton label="Save" busy="Saving…" class=SECONDARY />
                         </div>
                     </ActionForm>
                     <ActionForm action=remove attr:class="mt-3 grid gap-2">
@@ -118,7 +110,7 @@ pub fn GiftCard(
                         <input type="hidden" name="gift_id" value=gift_id.to_string() />
                         <ErrorMessage error=remove_error />
                         <div>
-                            <SubmitButton pending=remove.pending() label="Remove this gift" busy="Removing…" class=DANGER />
+                            <SubmitButton label="Remove this gift" busy="Removing…" class=DANGER />
                         </div>
                     </ActionForm>
                 </details>

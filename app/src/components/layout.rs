@@ -1,11 +1,10 @@
 //! The frame of every page: header with its mobile menu, and footer.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::account::AccountLink;
 
-/// Links shown in the header (and repeated in the footer, so they work before the menu script has loaded).
+/// Links shown in the header (and repeated in the footer).
 const NAV_LINKS: [(&str, &str); 3] = [
     ("/#how-it-works", "How it works"),
     ("/#for-guests", "For guests"),
@@ -33,21 +32,17 @@ fn NavLinks(list_class: &'static str, link_class: &'static str) -> impl IntoView
     }
 }
 
-/// The site header. On small screens the links fold into a menu behind a button.
+/// The site header. On small screens the links fold into a menu behind a button: a
+/// `<details>`, so it opens without any script (the page script closes it on a link).
 #[component]
 pub fn Header() -> impl IntoView {
-    let (menu_open, set_menu_open) = signal(false);
-    let toggle = move |_| set_menu_open.update(|open| *open = !*open);
-    // A click on any link in the menu (it bubbles up to the <nav>) closes the menu.
-    let close = move |_| set_menu_open.set(false);
-
     view! {
         <header class="sticky top-0 z-40 border-b border-stone-200 bg-white/95 backdrop-blur">
             <div class="mx-auto flex h-14 max-w-5xl items-center justify-between px-4">
-                <A href="/" attr:class="flex items-center gap-2 rounded text-lg font-bold text-rose-700">
+                <a href="/" class="flex items-center gap-2 rounded text-lg font-bold text-rose-700">
                     <img src="/favicon.svg" alt="" width="28" height="28" />
                     "Ewelists"
-                </A>
+                </a>
                 <nav aria-label="Main" class="hidden md:block">
                     <NavLinks
                         list_class="flex gap-6 text-sm font-medium"
@@ -56,33 +51,25 @@ pub fn Header() -> impl IntoView {
                 </nav>
                 <div class="flex items-center gap-1">
                 <AccountLink />
-                <button
-                    id="menu-button"
-                    type="button"
-                    class="inline-flex h-11 min-w-11 items-center justify-center gap-2 rounded-lg px-3 text-sm font-medium text-stone-700 hover:bg-stone-100 md:hidden"
-                    aria-controls="mobile-menu"
-                    aria-expanded=move || if menu_open.get() { "true" } else { "false" }
-                    on:click=toggle
-                >
-                    <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="none" stroke="currentColor" stroke-width="2">
-                        <path d="M4 7h16M4 12h16M4 17h16" stroke-linecap="round" />
-                    </svg>
-                    "Menu"
-                </button>
+                <details id="mobile-menu" class="md:hidden">
+                    <summary
+                        id="menu-button"
+                        class="inline-flex h-11 min-w-11 cursor-pointer list-none items-center justify-center gap-2 rounded-lg px-3 text-sm font-medium text-stone-700 hover:bg-stone-100 [&::-webkit-details-marker]:hidden"
+                    >
+                        <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="none" stroke="currentColor" stroke-width="2">
+                            <path d="M4 7h16M4 12h16M4 17h16" stroke-linecap="round" />
+                        </svg>
+                        "Menu"
+                    </summary>
+                    <nav aria-label="Main" class="absolute inset-x-0 top-full border-t border-stone-200 bg-white shadow-sm">
+                        <NavLinks
+                            list_class="mx-auto max-w-5xl px-2 py-2"
+                            link_class="flex min-h-11 items-center rounded-lg px-3 text-base text-stone-800 hover:bg-stone-100"
+                        />
+                    </nav>
+                </details>
                 </div>
             </div>
-            <nav
-                id="mobile-menu"
-                aria-label="Main"
-                class="border-t border-stone-200 bg-white md:hidden"
-                hidden=move || !menu_open.get()
-                on:click=close
-            >
-                <NavLinks
-                    list_class="mx-auto max-w-5xl px-2 py-2"
-                    link_class="flex min-h-11 items-center rounded-lg px-3 text-base text-stone-800 hover:bg-stone-100"
-                />
-            </nav>
         </header>
     }
 }

@@ -17,7 +17,6 @@ pub fn ListDetailsFields(
     let first = initial
         .as_ref()
         .map_or(Occasion::BabyShower, |d| d.occasion);
-    let (occasion, set_occasion) = signal(first);
     let title = initial
         .as_ref()
         .map(|d| d.title.to_string())
@@ -62,42 +61,7 @@ pub fn ListDetailsFields(
 
             <fieldset>
                 <legend class=LABEL>"Occasion"</legend>
-                <div class="mt-2 grid grid-cols-[1fr_auto] items-start gap-3">
-                    <div class="grid grid-cols-2 gap-2 sm:grid-cols-3">
-                        {Occasion::ALL
-                            .into_iter()
-                            .map(|o| {
-                                let id = format!("occasion-{}", o.as_str());
-                                let label_for = id.clone();
-                                view! {
-                                    <label
-                                        for=label_for
-                                        class="flex min-h-11 cursor-pointer items-center gap-2 rounded-lg border border-stone-300 px-3 text-sm has-[:checked]:border-rose-700 has-[:checked]:bg-rose-50 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-rose-600"
-                                    >
-                                        <input
-                                            id=id
-                                            type="radio"
-                                            name="occasion"
-                                            value=o.as_str()
-                                            checked=o == first
-                                            class="h-4 w-4 accent-rose-700"
-                                            on:change=move |_| set_occasion.set(o)
-                                        />
-                                        {o.label()}
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </div>
-                    <img
-                        src=move || occasion.get().image_path()
-                        alt=""
-                        width="96"
-                        height="96"
-                        class="h-20 w-20 rounded-xl object-cover ring-1 ring-stone-200 sm:h-24 sm:w-24"
-                        data-testid="occasion-picture"
-                    />
-                </div>
+                <OccasionPicker first />
                 <FieldError error field="occasion" id="occasion-error".to_owned() />
             </fieldset>
 
@@ -135,6 +99,52 @@ pub fn ListDetailsFields(
                 </textarea>
                 <FieldError error field="message" id="list-message-error".to_owned() />
             </div>
+        </div>
+    }
+}
+
+/// The occasion's choices, with the picture of the chosen one beside them (it follows the
+/// choice once the page's script has run; without it, the first choice's picture stays).
+#[island]
+fn OccasionPicker(first: Occasion) -> impl IntoView {
+    let (occasion, set_occasion) = signal(first);
+    let hydrated = crate::hydrated_flag();
+    view! {
+        <div class="mt-2 grid grid-cols-[1fr_auto] items-start gap-3" data-hydrated=hydrated>
+            <div class="grid grid-cols-2 gap-2 sm:grid-cols-3">
+                {Occasion::ALL
+                    .into_iter()
+                    .map(|o| {
+                        let id = format!("occasion-{}", o.as_str());
+                        let label_for = id.clone();
+                        view! {
+                            <label
+                                for=label_for
+                                class="flex min-h-11 cursor-pointer items-center gap-2 rounded-lg border border-stone-300 px-3 text-sm has-[:checked]:border-rose-700 has-[:checked]:bg-rose-50 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-rose-600"
+                            >
+                                <input
+                                    id=id
+                                    type="radio"
+                                    name="occasion"
+                                    value=o.as_str()
+                                    checked=o == first
+                                    class="h-4 w-4 accent-rose-700"
+                                    on:change=move |_| set_occasion.set(o)
+                                />
+                                {o.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <img
+                src=move || occasion.get().image_path()
+                alt=""
+                width="96"
+                height="96"
+                class="h-20 w-20 rounded-xl object-cover ring-1 ring-stone-200 sm:h-24 sm:w-24"
+                data-testid="occasion-picture"
+            />
         </div>
     }
 }

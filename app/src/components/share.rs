@@ -52,8 +52,10 @@ enum Copied {
     Failed,
 }
 
-#[component]
+/// An island: copying and the share sheet need the browser. The links work without it.
+#[island]
 pub fn ShareBar(title: String, url: String) -> impl IntoView {
+    let hydrated = crate::hydrated_flag();
     let (copied, set_copied) = signal(Copied::Not);
     // Set once hydrated, where the browser has a share sheet; the server never shows it.
     let (can_share, set_can_share) = signal(false);
@@ -81,8 +83,8 @@ pub fn ShareBar(title: String, url: String) -> impl IntoView {
     let link = "inline-flex min-h-11 items-center justify-center rounded-lg px-3 text-sm font-semibold text-rose-800 ring-1 ring-stone-300 hover:bg-rose-50";
 
     view! {
-        <section aria-labelledby="share-heading" class="rounded-2xl bg-rose-50 p-4 ring-1 ring-rose-200">
-            <h2 id="share-heading" class="font-semibold">"Share your list"</h2>
+        <section aria-labelledby="share-heading" class="rounded-2xl bg-rose-50 p-4 ring-1 ring-rose-200" data-hydrated=hydrated>
+            <h2 id="share-heading" class="scroll-mt-20 font-semibold">"Share your list"</h2>
             <div class="mt-2 flex flex-col gap-2 sm:flex-row">
                 <label for="share-url" class="sr-only">"The list's link"</label>
                 <input id="share-url" type="text" readonly value=url.clone() class=format!("{INPUT} mt-0 font-mono text-sm") data-testid="share-url" />

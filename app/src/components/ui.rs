@@ -36,17 +36,25 @@ pub fn FieldError(
     }
 }
 
-/// A submit button that says it is busy and cannot be pressed twice while the action runs.
+/// A form's submit button. While its form is being sent it says `busy` and a second press does
+/// nothing (the page script, `crate::PAGE_SCRIPT`; an island passes its own `pending`).
 #[component]
 pub fn SubmitButton(
-    #[prop(into)] pending: Signal<bool>,
     label: &'static str,
     busy: &'static str,
     #[prop(default = PRIMARY)] class: &'static str,
+    #[prop(optional, into)] pending: Option<Signal<bool>>,
 ) -> impl IntoView {
+    let pending = move || pending.is_some_and(|p| p.get());
     view! {
-        <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-            {move || if pending.get() { busy } else { label }}
+        <button
+            type="submit"
+            class=class
+            data-busy=busy
+            disabled=pending
+            aria-busy=move || pending().then_some("true")
+        >
+            {move || if pending() { busy } else { label }}
         </button>
     }
 }

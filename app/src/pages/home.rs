@@ -54,8 +54,6 @@ pub fn HomeRoute() -> impl IntoView {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let (occasion, set_occasion) = signal(Occasion::BabyShower);
-
     view! {
         <Title text="" />
         <section class="bg-gradient-to-b from-rose-50 to-stone-50">
@@ -82,56 +80,7 @@ pub fn HomePage() -> impl IntoView {
                         </a>
                     </div>
                 </div>
-                <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-                    <h2 class="sr-only">"Preview a list"</h2>
-                    <p id="occasion-label" class="mb-2 text-sm font-medium text-stone-600">"Preview a list for:"</p>
-                    <div role="group" aria-labelledby="occasion-label" class="mb-4 flex flex-wrap gap-2">
-                        {Occasion::ALL
-                            .into_iter()
-                            .map(|o| {
-                                view! {
-                                    <button
-                                        type="button"
-                                        class="min-h-11 rounded-full border px-4 text-sm font-medium transition aria-pressed:border-rose-700 aria-pressed:bg-rose-700 aria-pressed:text-white border-stone-300 text-stone-800 hover:border-rose-400"
-                                        aria-pressed=move || if occasion.get() == o { "true" } else { "false" }
-                                        on:click=move |_| set_occasion.set(o)
-                                    >
-                                        {o.label()}
-                                    </button>
-                                }
-                            })
-                            .collect_view()}
-                    </div>
-                    <figure class="overflow-hidden rounded-xl ring-1 ring-stone-200">
-                        <img
-                            src=move || occasion.get().image_path()
-                            alt=""
-                            width="640"
-                            height="240"
-                            class="h-32 w-full object-cover"
-                        />
-                        <figcaption class="p-4">
-                            <p id="preview-title" class="text-lg font-semibold">
-                                {move || format!("Our {} list", occasion.get().label().to_lowercase())}
-                            </p>
-                            <ul class="mt-3 divide-y divide-stone-100">
-                                {move || {
-                                    sample_gifts(occasion.get())
-                                        .into_iter()
-                                        .map(|(gift, shop)| {
-                                            view! {
-                                                <li class="flex items-center justify-between py-2">
-                                                    <span>{gift}</span>
-                                                    <span class="text-sm text-stone-500">{shop}</span>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()
-                                }}
-                            </ul>
-                        </figcaption>
-                    </figure>
-                </div>
+                <OccasionPreview />
             </div>
         </section>
 
@@ -168,6 +117,65 @@ pub fn HomePage() -> impl IntoView {
                 "Each list says how much you see: nothing at all, how many of each gift are reserved and bought, or who reserved what. You can also choose to see names only after the big day."
             </p>
         </section>
+    }
+}
+
+/// A list for the chosen occasion: its picture and a few typical gifts.
+#[island]
+fn OccasionPreview() -> impl IntoView {
+    let (occasion, set_occasion) = signal(Occasion::BabyShower);
+    let hydrated = crate::hydrated_flag();
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-hydrated=hydrated>
+            <h2 class="sr-only">"Preview a list"</h2>
+            <p id="occasion-label" class="mb-2 text-sm font-medium text-stone-600">"Preview a list for:"</p>
+            <div role="group" aria-labelledby="occasion-label" class="mb-4 flex flex-wrap gap-2">
+                {Occasion::ALL
+                    .into_iter()
+                    .map(|o| {
+                        view! {
+                            <button
+                                type="button"
+                                class="min-h-11 rounded-full border px-4 text-sm font-medium transition aria-pressed:border-rose-700 aria-pressed:bg-rose-700 aria-pressed:text-white border-stone-300 text-stone-800 hover:border-rose-400"
+                                aria-pressed=move || if occasion.get() == o { "true" } else { "false" }
+                                on:click=move |_| set_occasion.set(o)
+                            >
+                                {o.label()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <figure class="overflow-hidden rounded-xl ring-1 ring-stone-200">
+                <img
+                    src=move || occasion.get().image_path()
+                    alt=""
+                    width="640"
+                    height="240"
+                    class="h-32 w-full object-cover"
+                />
+                <figcaption class="p-4">
+                    <p id="preview-title" class="text-lg font-semibold">
+                        {move || format!("Our {} list", occasion.get().label().to_lowercase())}
+                    </p>
+                    <ul class="mt-3 divide-y divide-stone-100">
+                        {move || {
+                            sample_gifts(occasion.get())
+                                .into_iter()
+                                .map(|(gift, shop)| {
+                                    view! {
+                                        <li class="flex items-center justify-between py-2">
+                                            <span>{gift}</span>
+                                            <span class="text-sm text-stone-500">{shop}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                </figcaption>
+            </figure>
+        </div>
     }
 }
 

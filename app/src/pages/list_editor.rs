@@ -17,9 +17,7 @@ use crate::routes;
 pub fn ListEditorPage() -> impl IntoView {
     let params = use_params_map();
     let list_id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let (version, set_version) = signal(0u32);
-    let list = Resource::new(move || (list_id(), version.get()), |(id, _)| owner_list(id));
-    let refresh = Callback::new(move |()| set_version.update(|v| *v += 1));
+    let list = Resource::new(list_id, owner_list);
 
     view! {
         <Meta name="robots" content="noindex" />
@@ -28,7 +26,7 @@ pub fn ListEditorPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="text-stone-600">"Loading the list…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(view) => view! { <Editor view refresh /> }.into_any(),
+                        Ok(view) => view! { <Editor view /> }.into_any(),
                         Err(err) => view! {
                             <Title text="List not found" />
                             <h1 class="text-2xl font-bold">"We can't show this list"</h1>
@@ -42,7 +40,7 @@ pub fn ListEditorPage() -> impl IntoView {
 }
 
 #[component]
-fn Editor(view: OwnerListView, refresh: Callback<()>) -> impl IntoView {
+fn Editor(view: OwnerListView) -> impl IntoView {
     let OwnerListView {
         list,
         share_url,
@@ -85,13 +83,15 @@ fn Editor(view: OwnerListView, refresh: Callback<()>) -> impl IntoView {
             </div>
         </header>
         <div class="mt-3 flex flex-wrap gap-2">
+            {open.then(|| view! { <a href="#share-heading" class=SECONDARY>"Share"</a> })}
             <a href=routes::list_settings(&list.id) class=SECONDARY>"Settings"</a>
             <a href=routes::public_list(&list.id) class=SECONDARY>"See it as a guest"</a>
         </div>
 
         <div class="mt-6 grid gap-6">
-            {open.then(|| view! { <ShareBar title=title.clone() url=share_url.clone() /> })}
-            {open.then(|| view! { <AddGiftPanel list_id=id.clone() on_added=refresh /> })}
+            // On a phone the gifts come right after adding one; sharing follows them (the
+            // "Share" button above leads there).
+            {open.then(|| view! { <AddGiftPanel list_id=id.clone() /> })}
 
             <section aria-labelledby="gifts-heading">
                 <h2 id="gifts-heading" class="text-lg font-semibold">"Gifts"</h2>
@@ -103,12 +103,13 @@ fn Editor(view: OwnerListView, refresh: Callback<()>) -> impl IntoView {
                         <ul class="mt-3 grid gap-3">
                             {gifts.into_iter().map(|gift| {
                                 let names = names_for(gift.id);
-                                view! { <GiftCard list_id=id.clone() gift visibility names open on_changed=refresh /> }
+                                view! { <GiftCard list_id=id.clone() gift visibility names open /> }
                             }).collect_view()}
                         </ul>
                     }.into_any()
                 }}
             </section>
+            {open.then(|| view! { <ShareBar title=title.clone() url=share_url.clone() /> })}
         </div>
     }
 }

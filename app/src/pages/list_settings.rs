@@ -37,17 +37,7 @@ pub fn ListSettingsPage() -> impl IntoView {
     let update = ServerAction::<UpdateList>::new();
     let surprise = ServerAction::<SetSurprise>::new();
     let close = ServerAction::<CloseList>::new();
-    let list = Resource::new(
-        move || {
-            (
-                list_id(),
-                update.version().get(),
-                surprise.version().get(),
-                close.version().get(),
-            )
-        },
-        |(id, ..)| owner_list(id),
-    );
+    let list = Resource::new(list_id, owner_list);
 
     view! {
         <Title text="List settings" />
@@ -93,16 +83,12 @@ fn Settings(
     let current = list.surprise;
     let is_open = list.is_open();
     let details = list.details.clone();
-    fn saved<S>(value: S) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
-    where
-        S: Get<Value = Option<Result<(), crate::error::AppError>>> + Send + Sync + 'static,
-    {
-        move || {
-            matches!(value.get(), Some(Ok(()))).then(|| {
-                view! { <p role="status" class="text-sm text-green-800">"Saved."</p> }.into_any()
-            })
-        }
-    }
+    // The form's plain post came back done.
+    let saved = |function: &'static str| {
+        crate::forms::form_done(function).then(|| {
+            view! { <p role="status" class="text-sm text-green-800">"Saved."</p> }
+        })
+    };
 
     view! {
         <div class="mt-6 grid gap-6">
@@ -112,8 +98,8 @@ fn Settings(
                     <input type="hidden" name="list_id" value=id_details />
                     <ListDetailsFields initial=details error=update_error />
                     <ErrorMessage error=general_update />
-                    {saved(update.value())}
-                    <div><SubmitButton pending=update.pending() label="Save details" busy="Saving…" /></div>
+                    {saved(UpdateList::PATH)}
+                    <div><SubmitButton label="Save details" busy="Saving…" /></div>
                 </ActionForm>
             </section>
 
@@ -143,8 +129,8 @@ fn Settings(
                         "Show me who reserved what once the list's date has passed"
                     </label>
                     <ErrorMessage error=surprise_error />
-                    {saved(surprise.value())}
-                    <div><SubmitButton pending=surprise.pending() label="Save" busy="Saving…" class=SECONDARY /></div>
+                    {saved(SetSurprise::PATH)}
+                    <div><SubmitButton label="Save" busy="Saving…" class=SECONDARY /></div>
                 </ActionForm>
             </section>
 
@@ -156,7 +142,7 @@ fn Settings(
                         <ActionForm action=close attr:class="mt-3 grid gap-2">
                             <input type="hidden" name="list_id" value=id_close />
                             <ErrorMessage error=close_error />
-                            <div><SubmitButton pending=close.pending() label="Close the list" busy="Closing…" class=SECONDARY /></div>
+                            <div><SubmitButton label="Close the list" busy="Closing…" class=SECONDARY /></div>
                         </ActionForm>
                     }.into_any()
                 } else {
@@ -174,7 +160,7 @@ fn Settings(
                         <input id="delete-confirm" name="confirm" type="text" autocomplete="off" class=format!("{INPUT} max-w-48") />
                     </div>
                     <ErrorMessage error=delete_error />
-                    <div><SubmitButton pending=delete.pending() label="Delete the list" busy="Deleting…" class=DANGER /></div>
+                    <div><SubmitButton label="Delete the list" busy="Deleting…" class=DANGER /></div>
                 </ActionForm>
             </section>
         </div>

@@ -30,7 +30,7 @@ pub fn NewListPage() -> impl IntoView {
                 <ListDetailsFields error />
                 <ErrorMessage error=general />
                 <div>
-                    <SubmitButton pending=create.pending() label="Create the list" busy="Creating…" />
+                    <SubmitButton label="Create the list" busy="Creating…" />
                 </div>
             </ActionForm>
         </section>

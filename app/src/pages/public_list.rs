@@ -1,7 +1,11 @@
 //! `/lists/:id`: the list as guests see it: what is still wanted, and reserving without an
 //! account. The owner sees it the same way.
+//!
+//! Plain HTML, no WebAssembly. The page holds one reserve form, in the card of the gift chosen
+//! by the address (`?reserve=<gift>`, the target of each card's "Reserve" link), so a list of
+//! fifty gifts does not repeat fifty forms.
 
-use domain::ListId;
+use domain::{GiftId, ListId};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -27,6 +31,15 @@ impl Filter {
             Some("available") => Self::Available,
             Some("bought") => Self::Bought,
             _ => Self::All,
+        }
+    }
+
+    /// The value of `show` in the page's address (`None`: all).
+    pub fn as_query(self) -> Option<&'static str> {
+        match self {
+            Self::All => None,
+            Self::Available => Some("available"),
+            Self::Bought => Some("bought"),
         }
     }
 
@@ -56,19 +69,20 @@ pub fn availability(gift: &PublicGift) -> String {
 pub fn PublicListPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let list_id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let filter = Memo::new(move |_| query.with(|q| Filter::parse(q.get("show").as_deref())));
-    let reserve = ServerAction::<Reserve>::new();
-    let list = Resource::new(
-        move || (list_id(), reserve.version().get()),
-        |(id, _)| public_list(id),
-    );
+    let list_id = params.with_untracked(|p| p.get("id").unwrap_or_default());
+    let (filter, chosen) = query.with_untracked(|q| {
+        (
+            Filter::parse(q.get("show").as_deref()),
+            q.get("reserve").and_then(|g| GiftId::parse(&g).ok()),
+        )
+    });
+    let list = OnceResource::new(public_list(list_id));
 
     view! {
-        <Transition fallback=|| view! { <p class="px-4 py-8 text-stone-600">"Loading the list…"</p> }>
+        <Suspense fallback=|| view! { <p class="px-4 py-8 text-stone-600">"Loading the list…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(view) => view! { <ListView view filter reserve /> }.into_any(),
+                    Ok(view) => view! { <ListView view filter chosen /> }.into_any(),
                     Err(AppError::NotFound) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
                     Err(err) => view! {
                         <section class="mx-auto max-w-xl px-4 py-16 text-center">
@@ -78,35 +92,51 @@ pub fn PublicListPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The page's address with `show` (unless all) and `reserve` (a gift whose form is open).
+fn page_link(list: &ListId, filter: Filter, reserve: Option<GiftId>) -> String {
+    let mut query = Vec::new();
+    if let Some(show) = filter.as_query() {
+        query.push(format!("show={show}"));
+    }
+    if let Some(gift) = reserve {
+        query.push(format!("reserve={gift}"));
+    }
+    let base = crate::routes::public_list(list);
+    if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{}", query.join("&"))
     }
 }
 
 #[component]
-fn ListView(
-    view: PublicListView,
-    filter: Memo<Filter>,
-    reserve: ServerAction<Reserve>,
-) -> impl IntoView {
+fn ListView(view: PublicListView, filter: Filter, chosen: Option<GiftId>) -> impl IntoView {
     let image = view.occasion.image_path();
     let date = view.event_date.map(crate::format::long_date);
-    let base = crate::routes::public_list(&view.id);
-    let tab = move |which: Filter, label: &'static str, query: &'static str| {
-        let href = format!("{base}{query}");
+    let list_id = view.id;
+    let tab = move |which: Filter, label: &'static str| {
         view! {
             <a
-                href=href
+                href=page_link(&list_id, which, None)
                 class="inline-flex min-h-11 items-center rounded-full px-4 text-sm font-semibold ring-1 ring-stone-300 aria-[current=page]:bg-rose-700 aria-[current=page]:text-white aria-[current=page]:ring-rose-700"
-                aria-current=move || (filter.get() == which).then_some("page")
+                aria-current=(filter == which).then_some("page")
             >
                 {label}
             </a>
         }
     };
-    let gifts = view.gifts.clone();
-    let viewer = view.viewer.clone();
     let open = view.open;
-    let list_id = view.id;
+    let viewer = view.viewer.clone();
+    let shown: Vec<PublicGift> = view
+        .gifts
+        .iter()
+        .filter(|g| filter.keeps(g))
+        .cloned()
+        .collect();
 
     view! {
         <Title text=view.title.clone() />
@@ -124,61 +154,56 @@ fn ListView(
                 </p>
             })}
             <nav aria-label="Show" class="mt-6 flex flex-wrap gap-2">
-                {tab(Filter::All, "All", "")}
-                {tab(Filter::Available, "Still wanted", "?show=available")}
-                {tab(Filter::Bought, "Bought", "?show=bought")}
+                {tab(Filter::All, "All")}
+                {tab(Filter::Available, "Still wanted")}
+                {tab(Filter::Bought, "Bought")}
             </nav>
             <ul class="mt-4 grid gap-3" data-testid="gifts">
-                {move || {
-                    let shown: Vec<_> = gifts.iter().filter(|g| filter.get().keeps(g)).cloned().collect();
-                    if shown.is_empty() {
-                        view! { <li class="text-stone-700">"Nothing to show here."</li> }.into_any()
-                    } else {
-                        shown.into_iter().map(|gift| view! {
-                            <GuestGiftCard gift list_id open viewer=viewer.clone() reserve />
-                        }).collect_view().into_any()
-                    }
+                {if shown.is_empty() {
+                    view! { <li class="text-stone-700">"Nothing to show here."</li> }.into_any()
+                } else {
+                    shown.into_iter().map(|gift| {
+                        let form = (open && chosen == Some(gift.id)).then(|| viewer.clone());
+                        view! { <GuestGiftCard gift list_id open filter form /> }
+                    }).collect_view().into_any()
                 }}
             </ul>
         </section>
     }
 }
 
+/// One gift. Only the gift being reserved holds a form (`form`: `Some`, with the signed-in
+/// person if any); the others link to their own.
 #[component]
 fn GuestGiftCard(
     gift: PublicGift,
     list_id: ListId,
     open: bool,
-    viewer: Option<Viewer>,
-    reserve: ServerAction<Reserve>,
+    filter: Filter,
+    form: Option<Option<Viewer>>,
 ) -> impl IntoView {
-    let gift_id = gift.id;
-    let id = gift_id.to_string();
     let title = gift.product.title.to_string();
     let price = gift.product.price.map(|p| p.display());
     let shop = gift.product.brand.as_ref().map(|b| b.to_string());
     let status = availability(&gift);
-    let remaining = gift.remaining;
-    // Errors belong to the card whose form was sent.
-    let last_input = reserve.input();
-    let error = form_error(reserve.value(), Reserve::PATH);
-    let this_card =
-        move || last_input.with(|i| i.as_ref().is_none_or(|r| r.gift_id == gift_id.to_string()));
-    let card_error = Signal::derive(move || error.get().filter(|_| this_card()));
-    let general = Signal::derive(move || {
-        card_error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-    });
-    let field = move |name: &str| format!("{name}-{gift_id}");
-    let (name, email) = viewer
-        .clone()
-        .map(|v| (v.name, v.email))
-        .unwrap_or_default();
-    let fixed = viewer.is_some();
+    let reservable = open && gift.remaining > 0;
+    let reserve = match form {
+        Some(viewer) if reservable => Some(
+            view! { <ReserveForm gift=gift.clone() list_id filter viewer /> }.into_any(),
+        ),
+        _ if reservable => Some(view! {
+            <p class="mt-3 border-t border-stone-100 pt-3">
+                <a href=format!("{}#gift-{}", page_link(&list_id, filter, Some(gift.id)), gift.id) class=PRIMARY data-testid="reserve-link" rel="nofollow">
+                    "Reserve"
+                    <span class="sr-only">{format!(" {title}")}</span>
+                </a>
+            </p>
+        }.into_any()),
+        _ => None,
+    };
 
     view! {
-        <li class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="gift" data-gift-id=id.clone()>
+        <li id=format!("gift-{}", gift.id) class="scroll-mt-16 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="gift" data-gift-id=gift.id.to_string()>
             <div class="flex gap-3">
                 {gift.product.image_url.as_ref().map(|src| view! {
                     <img src=src.as_str().to_owned() alt="" width="80" height="80" loading="lazy" class="h-20 w-20 shrink-0 rounded-lg object-contain ring-1 ring-stone-200" />
@@ -198,43 +223,69 @@ fn GuestGiftCard(
                     })}
                 </div>
             </div>
-            // Outside the form: a lost race leaves nothing to reserve, and the reason must stay.
-            <div class="mt-2"><ErrorMessage error=general /></div>
-            {(open && remaining > 0).then(move || view! {
-                // Open when its form came back with an error (also without the script).
-                <details class="mt-2 border-t border-stone-100 pt-2" data-testid="reserve" open=move || card_error.get().is_some()>
-                    <summary class=format!("{PRIMARY} cursor-pointer list-none")>"Reserve"</summary>
-                    <ActionForm action=reserve attr:class="mt-3 grid gap-3" attr:novalidate="true">
-                        <input type="hidden" name="list_id" value=list_id.to_string() />
-                        <input type="hidden" name="gift_id" value=gift_id.to_string() />
-                        // People never see this field; bots that fill in every field do.
-                        <div class="hidden" aria-hidden="true">
-                            <label for=field("website")>"Leave this empty"</label>
-                            <input id=field("website") name="website" type="text" tabindex="-1" autocomplete="off" />
-                        </div>
-                        <div>
-                            <label for=field("name") class=LABEL>"Your name"</label>
-                            <input id=field("name") name="name" type="text" autocomplete="name" required value=name.clone() readonly=fixed class=INPUT aria-describedby=field("name-error") />
-                            <FieldError error=card_error field="name" id=field("name-error") />
-                        </div>
-                        <div>
-                            <label for=field("email") class=LABEL>"Your email"</label>
-                            <input id=field("email") name="email" type="email" autocomplete="email" required value=email.clone() readonly=fixed class=INPUT aria-describedby=field("email-hint") />
-                            <p id=field("email-hint") class="mt-1 text-sm text-stone-600">"We email you a private link to confirm, change or cancel. The list's owner never sees it."</p>
-                            <FieldError error=card_error field="email" id=field("email-error") />
-                        </div>
-                        <div>
-                            <label for=field("quantity") class=LABEL>"How many?"</label>
-                            <select id=field("quantity") name="quantity" class=format!("{INPUT} max-w-32")>
-                                {(1..=remaining).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
-                            </select>
-                            <FieldError error=card_error field="quantity" id=field("quantity-error") />
-                        </div>
-                        <div><SubmitButton pending=reserve.pending() label="Reserve it" busy="Reserving…" /></div>
-                    </ActionForm>
-                </details>
-            })}
+            {reserve}
         </li>
+    }
+}
+
+/// The page's one reserve form, inside the chosen gift's card. A refusal comes back here with
+/// its reason (a lost race leaves nothing to reserve, so the reason shows even without a form).
+#[component]
+fn ReserveForm(
+    gift: PublicGift,
+    list_id: ListId,
+    filter: Filter,
+    viewer: Option<Viewer>,
+) -> impl IntoView {
+    let reserve = ServerAction::<Reserve>::new();
+    let error = form_error(reserve.value(), Reserve::PATH);
+    let general = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+    });
+    let (name, email) = viewer
+        .clone()
+        .map(|v| (v.name, v.email))
+        .unwrap_or_default();
+    let fixed = viewer.is_some();
+    let remaining = gift.remaining;
+
+    view! {
+        <div class="mt-3 border-t border-stone-100 pt-3" data-testid="reserve">
+            <ErrorMessage error=general />
+            <ActionForm action=reserve attr:class="mt-2 grid gap-3" attr:novalidate="true" attr:id="reserve-form">
+                <input type="hidden" name="list_id" value=list_id.to_string() />
+                <input type="hidden" name="gift_id" value=gift.id.to_string() />
+                // People never see this field; bots that fill in every field do.
+                <div class="hidden" aria-hidden="true">
+                    <label for="reserve-website">"Leave this empty"</label>
+                    <input id="reserve-website" name="website" type="text" tabindex="-1" autocomplete="off" />
+                </div>
+                <div>
+                    <label for="reserve-name" class=LABEL>"Your name"</label>
+                    <input id="reserve-name" name="name" type="text" autocomplete="name" required value=name readonly=fixed class=INPUT aria-describedby="reserve-name-error" />
+                    <FieldError error field="name" id="reserve-name-error".to_owned() />
+                </div>
+                <div>
+                    <label for="reserve-email" class=LABEL>"Your email"</label>
+                    <input id="reserve-email" name="email" type="email" autocomplete="email" required value=email readonly=fixed class=INPUT aria-describedby="reserve-email-hint" />
+                    <p id="reserve-email-hint" class="mt-1 text-sm text-stone-600">"We email you a private link to confirm, change or cancel. The list's owner never sees it."</p>
+                    <FieldError error field="email" id="reserve-email-error".to_owned() />
+                </div>
+                <div>
+                    <label for="reserve-quantity" class=LABEL>"How many?"</label>
+                    <select id="reserve-quantity" name="quantity" class=format!("{INPUT} max-w-32")>
+                        {(1..=remaining).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                    <FieldError error field="quantity" id="reserve-quantity-error".to_owned() />
+                </div>
+                <div class="flex flex-wrap items-center gap-3">
+                    <SubmitButton label="Reserve it" busy="Reserving…" />
+                    <a href=page_link(&list_id, filter, None) class="inline-flex min-h-11 items-center px-2 text-sm font-semibold text-stone-700 underline">"Not now"</a>
+                </div>
+            </ActionForm>
+        </div>
     }
 }
 

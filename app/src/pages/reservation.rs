@@ -23,19 +23,11 @@ pub fn ReservationPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmPurchase>::new();
     let change = ServerAction::<ChangeReservation>::new();
     let cancel = ServerAction::<CancelReservation>::new();
-    let details = Resource::new(
-        move || {
-            (
-                token(),
-                confirm.version().get(),
-                change.version().get(),
-                cancel.version().get(),
-            )
-        },
-        |(token, ..)| reservation(token),
-    );
-    // Just reserved (the reserve form's redirect).
-    let new = move || query.with(|q| q.get("new").as_deref() == Some("1"));
+    let details = Resource::new(token, reservation);
+    // Just reserved (the reserve form's redirect), and nothing done on this page since.
+    let new = move || {
+        query.with(|q| q.get("new").as_deref() == Some("1") && q.get(crate::forms::DONE).is_none())
+    };
 
     view! {
         <Title text="Your reservation" />
@@ -130,7 +122,7 @@ fn Details(
                     <input type="hidden" name="token" value=t1 />
                     <p class="text-stone-700">"Bought it? Tell us, so nobody else buys it."</p>
                     <ErrorMessage error=confirm_error />
-                    <div><SubmitButton pending=confirm.pending() label="I've bought it" busy="Saving…" /></div>
+                    <div><SubmitButton label="I've bought it" busy="Saving…" /></div>
                 </ActionForm>
                 <ActionForm action=change attr:class=format!("{CARD} grid gap-2")>
                     <input type="hidden" name="token" value=t2 />
@@ -139,15 +131,20 @@ fn Details(
                         <select id="new-quantity" name="quantity" class=format!("{INPUT} mt-0 max-w-32")>
                             {(1..=view.max_quantity).map(|n| view! { <option value=n.to_string() selected=n == view.quantity>{n}</option> }).collect_view()}
                         </select>
-                        <SubmitButton pending=change.pending() label="Change" busy="Changing…" class=SECONDARY />
+                        <SubmitButton label="Change" busy="Changing…" class=SECONDARY />
                     </div>
                     <ErrorMessage error=change_error />
+                    {crate::forms::form_done(ChangeReservation::PATH).then(|| view! {
+                        <p role="status" class="text-sm text-green-800" data-testid="changed">
+                            {format!("Changed: you now hold {}.", view.quantity)}
+                        </p>
+                    })}
                 </ActionForm>
                 <ActionForm action=cancel attr:class=format!("{CARD} grid gap-2")>
                     <input type="hidden" name="token" value=t3 />
                     <p class="text-stone-700">"Changed your mind? The gift goes back on the list for others."</p>
                     <ErrorMessage error=cancel_error />
-                    <div><SubmitButton pending=cancel.pending() label="Cancel my reservation" busy="Cancelling…" class=DANGER /></div>
+                    <div><SubmitButton label="Cancel my reservation" busy="Cancelling…" class=DANGER /></div>
                 </ActionForm>
             </div>
         })}

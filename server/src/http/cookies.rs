@@ -1,6 +1,8 @@
-//! The two cookies the site sets: the session, and the short-lived sign-in binding.
+//! The cookies the site sets itself: the session, the short-lived sign-in binding, and the key
+//! of a page's forms (`domain::once`). (The guest's remembered reservations have their own
+//! signed cookie: [`Remembered`].)
 //!
-//! Both are `HttpOnly`, `SameSite=Lax` (the sign-in callback is a top-level navigation from the
+//! All are `HttpOnly`, `SameSite=Lax` (the sign-in callback is a top-level navigation from the
 //! hosted UI, which Lax allows), `Path=/`. On https they are also `Secure` and carry the
 //! `__Host-` prefix, which browsers only accept from a secure origin without a `Domain`. On
 //! plain `http://localhost` (local and test) the prefix and `Secure` are dropped, since the
@@ -23,6 +25,8 @@ pub enum Kind {
     Session,
     /// The `state` of a sign-in in progress, binding it to this browser.
     SignIn,
+    /// The key of the forms of the page last shown ([`crate::http::form_key`]).
+    FormKey,
 }
 
 impl Cookies {
@@ -37,6 +41,8 @@ impl Cookies {
             (Kind::Session, false) => "ewelists-session",
             (Kind::SignIn, true) => "__Host-ewelists-sign-in",
             (Kind::SignIn, false) => "ewelists-sign-in",
+            (Kind::FormKey, true) => "__Host-ewelists-form",
+            (Kind::FormKey, false) => "ewelists-form",
         }
     }
 

@@ -4,6 +4,7 @@ mod account;
 pub mod client;
 pub mod cookies;
 pub mod edge;
+pub mod form_key;
 mod headers;
 mod health;
 mod logging;
@@ -36,6 +37,36 @@ fn is_public_file(path: &str) -> bool {
     path.starts_with("/images/") || matches!(path, "/favicon.svg" | "/robots.txt")
 }
 
+/// The built stylesheet (`<site>/pkg/<name>.<hash>.css`), which pages carry inline
+/// ([`app::InlineStyle`]). Not while developing, where the file changes under a running server
+/// (pages link to it then), nor when the build has none.
+fn built_stylesheet(options: &leptos::config::LeptosOptions) -> Option<app::InlineStyle> {
+    if options.env == leptos::config::Env::DEV {
+        return None;
+    }
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let name = options.output_name.as_ref();
+    let mut found = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            file.starts_with(&format!("{name}.")) && file.ends_with(".css")
+        });
+    let (Some(file), None) = (found.next(), found.next()) else {
+        tracing::warn!(dir = %dir.display(), "no single stylesheet in the build: pages link to it");
+        return None;
+    };
+    match std::fs::read_to_string(file.path()) {
+        Ok(css) => Some(app::InlineStyle(css.into())),
+        Err(err) => {
+            tracing::warn!(file = %file.path().display(), %err, "the stylesheet cannot be read: pages link to it");
+            None
+        }
+    }
+}
+
 /// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
 /// files; and around them the request id, logs, security headers, the same-origin check for
 /// anything that changes state, the session, the CDN check, `Cache-Control` and a time limit.
@@ -59,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     );
     let sign_in_origin =
         app::csp::SignInOrigin(state.config.cognito.domain.origin().ascii_serialization());
+    let inline_style = built_stylesheet(&state.leptos_options);
     Router::new()
         .route(routes::HEALTH.path(), get(health::healthz))
         .route(routes::SIGN_IN.path(), get(sign_in::start))
@@ -73,6 +105,9 @@ pub fn router(state: AppState) -> Router {
                 provide_context(sign_in_origin.clone());
                 provide_context(test_shop_images.clone());
                 provide_context(services.clone());
+                if let Some(style) = &inline_style {
+                    provide_context(style.clone());
+                }
             },
             move || app::shell(leptos_options.clone()),
         )
@@ -112,6 +147,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     session::load_session,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.cookies(),
+                    form_key::form_keys,
                 ))
                 .layer(axum::middleware::from_fn(server_fn_errors::error_status))
                 // Innermost: a request answered for being too slow still gets every header.

@@ -52,11 +52,7 @@ pub async fn start(
     if !state.limits.allow(LimitedAction::SignIn, &[&address]).await {
         return problem("busy");
     }
-    let return_to = query
-        .return_to
-        .as_deref()
-        .and_then(ReturnTo::parse)
-        .unwrap_or_else(ReturnTo::home);
+    let return_to = ReturnTo::after_sign_in(query.return_to.as_deref());
     let authorization = state.cognito.authorize();
     let login = PendingLogin {
         pkce_verifier: authorization.pkce_verifier,
@@ -177,7 +173,7 @@ async fn finish(
         return problem("unavailable");
     }
     tracing::info!(user = %session.user.id, "signed in");
-    let back = ReturnTo::parse(&login.return_to).unwrap_or_else(ReturnTo::home);
+    let back = ReturnTo::after_sign_in(Some(&login.return_to));
     let mut response = redirect_see_other(back.as_str());
     response.headers_mut().append(
         header::SET_COOKIE,

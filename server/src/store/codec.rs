@@ -65,6 +65,8 @@ pub mod attr {
     pub const VERIFIER: &str = "verifier";
     pub const NONCE: &str = "nonce";
     pub const RETURN_TO: &str = "return_to";
+    /// On a record of a request done once: what it came to.
+    pub const OUTCOME: &str = "outcome";
     /// Epoch seconds (`N`): the table's TTL attribute.
     pub const EXPIRES_AT: &str = super::super::schema::TTL_ATTRIBUTE;
 }

@@ -40,10 +40,12 @@ pub const MAIL: &str = "MAIL#";
 pub const SUPPRESSED: &str = "SUPPRESSED#";
 /// A rate-limit counter: one per action, key and time window (hashed).
 pub const LIMIT: &str = "LIMIT#";
+/// The record of a request done once (`domain::once`), under the request's id.
+pub const ONCE: &str = "ONCE#";
 
 /// Every partition-key prefix. Each item kind has its own, and none starts another.
 pub const PK_PREFIXES: &[&str] = &[
-    LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH, MAIL, SUPPRESSED, LIMIT,
+    LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH, MAIL, SUPPRESSED, LIMIT, ONCE,
 ];
 
 // ---- Sort keys (`sk`) ----
@@ -66,6 +68,7 @@ pub const LOGIN_ITEM: &str = "P";
 pub const MAIL_ITEM: &str = "O";
 pub const SUPPRESSED_ITEM: &str = "X";
 pub const LIMIT_ITEM: &str = "C";
+pub const ONCE_ITEM: &str = "Q";
 
 /// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
 pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION];
@@ -243,6 +246,11 @@ pub fn limit(action: &str, subject: &str, window: i64) -> Item {
     digest.update(subject.as_bytes());
     let hash = URL_SAFE_NO_PAD.encode(digest.finalize());
     key(format!("{LIMIT}{hash}#{window}"), LIMIT_ITEM)
+}
+
+/// The record of a request done once (its id is already a hash: `OnceRequest::id`).
+pub fn once(request_id: &str) -> Item {
+    key(format!("{ONCE}{request_id}"), ONCE_ITEM)
 }
 
 /// The item the health check reads (it never exists).

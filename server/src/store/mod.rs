@@ -19,6 +19,7 @@ pub mod items;
 pub mod keys;
 pub mod limits;
 mod lists;
+mod once;
 pub mod outbox;
 mod products;
 mod reservations;
@@ -30,11 +31,11 @@ pub mod users;
 pub use table::{Table, MAX_ATTEMPTS};
 
 use app::ports::{
-    Letters, ListEdit, ListPage, OwnerListData, ReservationDetails, Reserved, Store, StoreError,
+    Letters, ListEdit, ListPage, OwnerListData, ReservationDetails, ReserveDone, Store, StoreError,
 };
 use aws_sdk_dynamodb::Client;
 use domain::{
-    CatalogueProduct, Gift, GiftEdit, GiftId, GiftList, ListId, Quantity, Reservation,
+    CatalogueProduct, Gift, GiftEdit, GiftId, GiftList, ListId, OnceRequest, Quantity, Reservation,
     ReservationToken, ReserveRequest, RuleError, UserId,
 };
 use time::OffsetDateTime;
@@ -168,18 +169,30 @@ impl Store for DynamoStore {
         reservations::reservable(&self.table, list_id, gift_id, quantity).await
     }
 
-    async fn reserve(
+    async fn reserved_before(
+        &self,
+        list_id: &ListId,
+        once: &OnceRequest,
+        now: OffsetDateTime,
+    ) -> Result<Option<ReservationToken>, StoreError> {
+        reservations::reserved_before(&self.table, list_id, once, now).await
+    }
+
+    async fn reserve_once(
         &self,
         list_id: &ListId,
         gift_id: &GiftId,
         request: ReserveRequest,
         now: OffsetDateTime,
         letters: Letters<'_>,
-    ) -> Result<Reserved, StoreError> {
+        once: Option<&OnceRequest>,
+    ) -> Result<ReserveDone, StoreError> {
         let reserved =
-            reservations::reserve(&self.table, list_id, gift_id, &request, now, letters).await;
+            reservations::reserve(&self.table, list_id, gift_id, &request, now, letters, once)
+                .await;
         match &reserved {
-            Ok(_) => metrics::count(Metric::Reservations),
+            Ok(ReserveDone::New(_)) => metrics::count(Metric::Reservations),
+            Ok(ReserveDone::Again(_)) => {}
             Err(
                 StoreError::Rule(RuleError::NoneLeft | RuleError::NotEnoughLeft { .. })
                 | StoreError::Conflict,

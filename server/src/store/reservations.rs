@@ -3,10 +3,12 @@
 //! gift, so nothing is ever over-reserved), the reservation, the list's meta item and the
 //! mails it causes. See "Concurrency" in `docs/data-model.md`.
 
-use app::ports::{no_mail, GuestNews, Letters, ReservationDetails, Reserved, StoreError};
+use app::ports::{
+    no_mail, GuestNews, Letters, ReservationDetails, ReserveDone, Reserved, StoreError,
+};
 use domain::{
-    rules, Gift, GiftId, GiftList, ListId, Quantity, Reservation, ReservationKey, ReservationToken,
-    ReserveRequest, RuleError,
+    rules, Gift, GiftId, GiftList, ListId, OnceRequest, Quantity, Reservation, ReservationKey,
+    ReservationToken, ReserveRequest, RuleError,
 };
 use time::OffsetDateTime;
 
@@ -54,13 +56,26 @@ pub async fn reserve(
     request: &ReserveRequest,
     now: OffsetDateTime,
     letters: Letters<'_>,
-) -> Result<Reserved, StoreError> {
+    once: Option<&OnceRequest>,
+) -> Result<ReserveDone, StoreError> {
     const OP: &str = "reserve";
     table
         .retry(OP, move || async move {
             // The write below re-checks what was read when it commits (the gift's version, the
-            // list still open).
-            let (meta, gift) = list_and_gift(table, OP, list_id, gift_id).await?;
+            // list still open, and that this request was not done meanwhile).
+            let (read, done_before) =
+                tokio::join!(list_and_gift(table, OP, list_id, gift_id), async {
+                    match once {
+                        Some(once) => super::once::recorded(table, OP, once, now).await,
+                        None => Ok(None),
+                    }
+                });
+            if let (Some(once), Some(sealed)) = (once, done_before?) {
+                return Ok(Round::Done(ReserveDone::Again(unseal(
+                    OP, list_id, once, &sealed,
+                )?)));
+            }
+            let (meta, gift) = read?;
             let token = ReservationToken::generate(*list_id);
             let outcome = rules::reserve(&meta.list, &gift.value, request.clone(), &token, now)?;
             let reservation = &outcome.reservation;
@@ -72,6 +87,9 @@ pub async fn reserve(
                 )?,
                 table.put(reservation_item(reservation, 1), Expr::absent())?,
             ];
+            if let Some(once) = once {
+                writes.push(super::once::record(table, once, &once.seal(&token), now)?);
+            }
             let mails = letters(&GuestNews {
                 list: &meta.list,
                 gift: &outcome.gift,
@@ -84,9 +102,38 @@ pub async fn reserve(
                 reservation: outcome.reservation.clone(),
                 gift: outcome.gift,
             };
-            Ok(table.transact(OP, writes).await?.or_lost(done))
+            Ok(table
+                .transact(OP, writes)
+                .await?
+                .or_lost(ReserveDone::New(Box::new(done))))
         })
         .await
+}
+
+/// The reservation that `once` made, if that request was done.
+pub async fn reserved_before(
+    table: &Table,
+    list_id: &ListId,
+    once: &OnceRequest,
+    now: OffsetDateTime,
+) -> Result<Option<ReservationToken>, StoreError> {
+    const OP: &str = "reserved_before";
+    match super::once::recorded(table, OP, once, now).await? {
+        Some(sealed) => unseal(OP, list_id, once, &sealed).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn unseal(
+    op: &'static str,
+    list_id: &ListId,
+    once: &OnceRequest,
+    sealed: &str,
+) -> Result<ReservationToken, StoreError> {
+    once.unseal(*list_id, sealed).ok_or_else(|| {
+        tracing::error!(operation = op, "a request's record does not unseal");
+        StoreError::Corrupt
+    })
 }
 
 /// The gift and its list as they are now, for deciding whether reserving `quantity` of it is a

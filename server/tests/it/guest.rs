@@ -746,3 +746,123 @@ async fn reserving_and_the_reservation_page_are_rate_limited() {
         last.body
     );
 }
+
+/// The form key a page gives (`domain::once`), as the cookie header a browser sends it back.
+async fn form_key_of(state: &AppState, address: &str, path: &str) -> String {
+    let page = get_as(state, address, path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    let key = page
+        .cookie("ewelists-form")
+        .expect("the page gives a form key");
+    format!("ewelists-form={key}")
+}
+
+#[tokio::test]
+async fn a_reserve_form_posted_twice_from_one_page_reserves_once() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "3").await;
+    let address = fresh_address();
+    let page = format!("/lists/{list}?reserve={gift}");
+    let key = form_key_of(&state, &address, &page).await;
+    let email = unique_email("twice");
+    let body = form(&[
+        ("list_id", &list),
+        ("gift_id", &gift),
+        ("name", "Tess"),
+        ("email", &email),
+        ("quantity", "1"),
+    ]);
+    let path = guest::Reserve::PATH;
+    // A double press (both at once), then a retry after a lost answer.
+    let (first, second) = tokio::join!(
+        post_as(&state, &address, path, &key, &body),
+        post_as(&state, &address, path, &key, &body)
+    );
+    let retry = post_as(&state, &address, path, &key, &body).await;
+    let links: Vec<String> = [&first, &second, &retry]
+        .iter()
+        .map(|reply| json::<ReserveAnswer>(reply).manage_path)
+        .collect();
+    assert!(links.iter().all(|link| *link == links[0]), "{links:?}");
+    assert_eq!(public_view(&state, &list).await.gifts[0].remaining, 2);
+    assert_eq!(site::mail_to(&state, &email).await.len(), 1);
+
+    // Someone else posting the same words holds another key: never the first one's link.
+    let other = fresh_address();
+    let other_key = form_key_of(&state, &other, &page).await;
+    assert_ne!(other_key, key);
+    let theirs = post_as(&state, &other, path, &other_key, &body).await;
+    assert_ne!(json::<ReserveAnswer>(&theirs).manage_path, links[0]);
+    // Nor the same browser after showing the page again: a new page, a new request.
+    let again = form_key_of(&state, &address, &page).await;
+    let later = post_as(&state, &address, path, &again, &body).await;
+    assert_ne!(json::<ReserveAnswer>(&later).manage_path, links[0]);
+    assert_eq!(public_view(&state, &list).await.gifts[0].remaining, 0);
+}
+
+#[tokio::test]
+async fn the_second_press_answers_with_the_first_s_reservation_when_it_took_the_last_one() {
+    let state = guest_site().await;
+    let (_, list, gift) = list_with_gift(&state, "1").await;
+    let address = fresh_address();
+    let key = form_key_of(&state, &address, &format!("/lists/{list}?reserve={gift}")).await;
+    let body = form(&[
+        ("list_id", &list),
+        ("gift_id", &gift),
+        ("name", "Una"),
+        ("email", &unique_email("una")),
+        ("quantity", "1"),
+    ]);
+    let first = post_as(&state, &address, guest::Reserve::PATH, &key, &body).await;
+    // Nothing is left, yet the same request is answered as done, not refused.
+    let second = post_as(&state, &address, guest::Reserve::PATH, &key, &body).await;
+    assert_eq!(
+        json::<ReserveAnswer>(&second).manage_path,
+        json::<ReserveAnswer>(&first).manage_path
+    );
+    // Without the key it is a new request, and nothing is left for it.
+    let keyless = post_as(&state, &address, guest::Reserve::PATH, "", &body).await;
+    assert_eq!(
+        error_of(&keyless),
+        AppError::Rule(RuleError::NoneLeft),
+        "{}",
+        keyless.body
+    );
+}
+
+#[tokio::test]
+async fn a_guest_page_is_plain_html_with_one_form_and_no_webassembly() {
+    let state = guest_site().await;
+    let (owner, list, gift) = list_with_gift(&state, "2").await;
+    let second: String = json(
+        &post(
+            &state,
+            owner::AddGift::PATH,
+            &owner,
+            &form(&[("list_id", &list), ("title", "Kite"), ("wanted", "1")]),
+        )
+        .await,
+    );
+    let address = fresh_address();
+    let plain = get_as(&state, &address, &format!("/lists/{list}")).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    for wasm in [".js\"", ".wasm", "type=\"module\"", "modulepreload"] {
+        assert!(!plain.body.contains(wasm), "{wasm} in a guest page");
+    }
+    // Each gift links to its own form; no form is on the page until one is chosen.
+    assert_eq!(plain.body.matches("<form").count(), 0);
+    for id in [&gift, &second] {
+        assert!(
+            plain.body.contains(&format!("?reserve={id}#gift-{id}")),
+            "{id}"
+        );
+    }
+    let chosen = get_as(&state, &address, &format!("/lists/{list}?reserve={second}")).await;
+    assert_eq!(chosen.body.matches("<form").count(), 1);
+    assert!(chosen
+        .body
+        .contains(&format!("name=\"gift_id\" value=\"{second}\"")));
+    // A page with islands loads the WebAssembly.
+    let home = get_as(&state, &address, "/").await;
+    assert!(home.body.contains(".wasm"));
+}

@@ -6,7 +6,7 @@
 use crate::common::site::{self, error_of, form, get, json, post_from_site, post_with, Reply};
 use app::error::AppError;
 use app::owner;
-use app::owner::{LinkLookup, OwnerListView};
+use app::owner::{Found, LinkLookup, OwnerListView};
 use app::ports::no_mail;
 use axum::http::{header, StatusCode};
 use domain::{
@@ -553,10 +553,10 @@ async fn a_pasted_link_is_found_in_the_catalogue_first() {
         ]),
     )
     .await;
-    match json::<LinkLookup>(&reply) {
-        LinkLookup::Catalogue { product, .. } => assert_eq!(product.title.as_str(), "Baby monitor"),
-        other => panic!("expected the catalogue product, got {other:?}"),
-    }
+    let found = json::<LinkLookup>(&reply);
+    assert_eq!(found.found, Some(Found::Catalogue), "{found:?}");
+    assert_eq!(found.title, "Baby monitor");
+    assert_eq!(found.url, "https://www.amazon.co.uk/Monitor/dp/B0MONITOR1");
     // No link at all.
     let none = post_from_site(
         &state,
@@ -577,11 +577,10 @@ async fn a_pasted_link_is_found_in_the_catalogue_first() {
         ]),
     )
     .await;
-    assert!(
-        matches!(json::<LinkLookup>(&private), LinkLookup::Nothing { .. }),
-        "{}",
-        private.body
-    );
+    let nothing = json::<LinkLookup>(&private);
+    assert_eq!(nothing.found, Some(Found::Nothing), "{}", private.body);
+    assert_eq!(nothing.title, "");
+    assert!(nothing.note.is_some_and(|why| !why.is_empty()));
 }
 
 #[tokio::test]
@@ -728,4 +727,52 @@ async fn an_account_s_lookups_new_lists_and_new_gifts_are_rate_limited() {
     // Another account is not affected.
     let bo = owner(&state, "Bo").await;
     create(&state, &bo, "Bo's").await;
+}
+
+#[tokio::test]
+async fn a_list_and_a_gift_posted_twice_from_one_page_are_made_once() {
+    let state = site().await;
+    let ann = owner(&state, "Ann").await;
+    let page = get(&state, "/lists/new", &ann).await;
+    let key = page
+        .cookie("ewelists-form")
+        .expect("the new-list page gives a form key");
+    let cookies = format!("{ann}; ewelists-form={key}");
+    let body = form(&[("title", "Twice"), ("occasion", "birthday")]);
+    let first: String =
+        json(&post_from_site(&state, owner::CreateList::PATH, &cookies, &body).await);
+    let second: String =
+        json(&post_from_site(&state, owner::CreateList::PATH, &cookies, &body).await);
+    assert_eq!(first, second);
+    let lists: Vec<serde_json::Value> =
+        json(&post_from_site(&state, owner::MyLists::PATH, &ann, "").await);
+    assert_eq!(lists.len(), 1);
+
+    let editor = get(&state, &format!("/lists/{first}/edit"), &ann).await;
+    let key = editor
+        .cookie("ewelists-form")
+        .expect("the editor gives a form key");
+    let cookies = format!("{ann}; ewelists-form={key}");
+    let gift = form(&[("list_id", &first), ("title", "Blanket"), ("wanted", "1")]);
+    let a: String = json(&post_from_site(&state, owner::AddGift::PATH, &cookies, &gift).await);
+    let b: String = json(&post_from_site(&state, owner::AddGift::PATH, &cookies, &gift).await);
+    assert_eq!(a, b);
+    let view: OwnerListView = json(
+        &post_from_site(
+            &state,
+            owner::OwnerList::PATH,
+            &ann,
+            &form(&[("list_id", &first)]),
+        )
+        .await,
+    );
+    assert_eq!(view.gifts.len(), 1);
+    // The same details from a fresh page are a new gift.
+    let fresh = get(&state, &format!("/lists/{first}/edit"), &ann).await;
+    let cookies = format!(
+        "{ann}; ewelists-form={}",
+        fresh.cookie("ewelists-form").unwrap()
+    );
+    let c: String = json(&post_from_site(&state, owner::AddGift::PATH, &cookies, &gift).await);
+    assert_ne!(a, c);
 }

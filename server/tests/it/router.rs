@@ -309,3 +309,28 @@ async fn a_request_over_the_time_limit_is_answered_503_in_words_with_every_heade
     );
     assert!(headers.contains_key("x-request-id"), "{headers:?}");
 }
+
+#[tokio::test]
+async fn a_page_opened_from_another_page_is_that_page_not_a_redirect() {
+    // Pages call server functions while they render, within the navigation's own request
+    // (which accepts HTML and has a Referer, like a plain form post): only a post to a function
+    // is sent back to its form.
+    let state = site::migrated(config(&unique_table())).await;
+    for (path, expected) in [
+        ("/", StatusCode::OK),
+        ("/lists/AAAAAAAAAAAAAAAAAAAAAA", StatusCode::NOT_FOUND),
+    ] {
+        let response = http::router(state.clone())
+            .oneshot(
+                Request::get(path)
+                    .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                    .header(header::REFERER, "http://localhost:3000/privacy")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{path}");
+        assert!(!response.headers().contains_key(header::LOCATION), "{path}");
+    }
+}

@@ -229,7 +229,8 @@ async fn an_open_redirect_is_not_possible() {
         let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
         let start = get(&state, &format!("/auth/sign-in?return_to={encoded}"), "").await;
         assert_eq!(start.status, StatusCode::SEE_OTHER);
-        // The pending sign-in remembers home instead; checked through the stored record.
+        // The pending sign-in remembers the owner's lists instead; checked through the stored
+        // record.
         let state_value = start.cookie(SIGN_IN).unwrap();
         let login = state
             .auth
@@ -240,7 +241,7 @@ async fn an_open_redirect_is_not_possible() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(login.return_to, "/", "{target}");
+        assert_eq!(login.return_to, "/lists", "{target}");
     }
 }
 
