@@ -51,6 +51,7 @@ export default defineConfig({
     timeout: 60_000,
     stdout: "ignore",
     stderr: "pipe",
-    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_OUTPUT_NAME: "ewelists" },
+    // As deployed: inline stylesheet, guest pages' policy by hashes, kept public pages.
+    env: { LEPTOS_SITE_ROOT: "target/site", LEPTOS_OUTPUT_NAME: "ewelists", LEPTOS_ENV: "PROD" },
   },
 });

@@ -1,7 +1,13 @@
-//! The Content-Security-Policy of every page, bound to the nonce of its inline scripts.
+//! The Content-Security-Policy of every page.
+//!
+//! A page with islands allows its nonce'd inline scripts and what they load (the islands'
+//! WebAssembly). A page without islands (the guest pages) allows exactly its two inline
+//! elements by their hashes (the page script and the stylesheet, the same on every page) and
+//! nothing else: no nonce, so the page's bytes are the same for everyone and can be cached and
+//! compressed once (see the server's page cache).
 
 use leptos::config::LeptosOptions;
-use leptos::nonce::use_nonce;
+use leptos::nonce::{use_nonce, Nonce};
 use leptos::prelude::use_context;
 
 /// The origin of the hosted sign-in (provided by the server as context): the sign-out form's
@@ -14,15 +20,33 @@ pub struct SignInOrigin(pub String);
 #[derive(Debug, Clone, Default)]
 pub struct ExtraImageOrigins(pub Vec<String>);
 
-/// The policy for a page whose inline scripts carry `nonce`.
+/// The SHA-256 hashes (base64) of the inline elements every page carries, as a policy names
+/// them: the page script ([`crate::PAGE_SCRIPT`]) and, when inline, the stylesheet (the server
+/// provides them as context; it computes them once at start).
+#[derive(Debug, Clone)]
+pub struct InlineHashes {
+    pub script: String,
+    pub style: Option<String>,
+}
+
+/// What a page's inline scripts and style are allowed by.
+#[derive(Debug, Clone, Copy)]
+pub enum Inline<'a> {
+    /// This response's nonce (pages with islands).
+    Nonce(&'a str),
+    /// Their hashes (pages without islands).
+    Hashes(&'a InlineHashes),
+}
+
+/// The policy for a page whose inline elements are allowed by `inline`.
 ///
-/// Scripts: only the nonce'd inline scripts (the page script, the islands' loader) and what they
-/// load (`'strict-dynamic'`), with `'wasm-unsafe-eval'` to compile the WebAssembly. Styles: the
-/// site's files and its nonce'd inline stylesheet. Everything else from this origin only, except
-/// images, which may come from any https shop, and forms, which may also lead to the hosted
-/// sign-in. No plugins, no `<base>`, no framing.
+/// Scripts: only the allowed inline scripts (the page script, the islands' loader) and what
+/// they load (`'strict-dynamic'`, with a nonce), with `'wasm-unsafe-eval'` to compile the
+/// WebAssembly. Styles: the site's files and its allowed inline stylesheet. Everything else
+/// from this origin only, except images, which may come from any https shop, and forms, which
+/// may also lead to the hosted sign-in. No plugins, no `<base>`, no framing.
 pub fn policy(
-    nonce: &str,
+    inline: Inline<'_>,
     options: &LeptosOptions,
     sign_in: Option<&SignInOrigin>,
     images: Option<&ExtraImageOrigins>,
@@ -43,10 +67,23 @@ pub fn policy(
         forms.push(' ');
         forms.push_str(origin);
     }
+    let (scripts, styles) = match inline {
+        Inline::Nonce(nonce) => (
+            format!("'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'"),
+            format!("'self' 'nonce-{nonce}'"),
+        ),
+        Inline::Hashes(hashes) => (
+            format!("'sha256-{}'", hashes.script),
+            match &hashes.style {
+                Some(style) => format!("'self' 'sha256-{style}'"),
+                None => "'self'".to_owned(),
+            },
+        ),
+    };
     format!(
         "default-src 'self'; \
-         script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self' 'nonce-{nonce}'; \
+         script-src {scripts}; \
+         style-src {styles}; \
          img-src {img}; \
          connect-src {connect}; \
          font-src 'self'; \
@@ -57,20 +94,29 @@ pub fn policy(
     )
 }
 
-/// Puts the policy for this response's nonce into its headers. Called while rendering the shell.
-pub fn apply(options: &LeptosOptions) {
-    let (Some(nonce), Some(response)) =
-        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
-        return;
+/// Puts the page's policy into its headers, and answers the nonce its inline elements carry
+/// (`None`: they are allowed by their hashes). Called while rendering the shell.
+///
+/// Hashes for a page without islands, except while developing (cargo-leptos' reload script
+/// is another inline script).
+pub fn apply(options: &LeptosOptions, islands: bool) -> Option<Nonce> {
+    let response = use_context::<leptos_axum::ResponseOptions>()?;
+    let hashes = use_context::<InlineHashes>()
+        .filter(|_| !islands && options.env != leptos::config::Env::DEV);
+    let nonce = if hashes.is_some() { None } else { use_nonce() };
+    let inline = match (&hashes, &nonce) {
+        (Some(hashes), _) => Inline::Hashes(hashes),
+        (None, Some(nonce)) => Inline::Nonce(nonce.as_inner()),
+        (None, None) => return None,
     };
     let sign_in = use_context::<SignInOrigin>();
     let images = use_context::<ExtraImageOrigins>();
     if let Ok(value) =
-        http::HeaderValue::from_str(&policy(&nonce, options, sign_in.as_ref(), images.as_ref()))
+        http::HeaderValue::from_str(&policy(inline, options, sign_in.as_ref(), images.as_ref()))
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
+    nonce
 }
 
 #[cfg(test)]
@@ -86,7 +132,12 @@ mod tests {
 
     #[test]
     fn scripts_need_the_nonce() {
-        let p = policy("abc123", &options(leptos::config::Env::PROD), None, None);
+        let p = policy(
+            Inline::Nonce("abc123"),
+            &options(leptos::config::Env::PROD),
+            None,
+            None,
+        );
         assert!(p.contains("script-src 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval';"));
         assert!(!p.contains("'unsafe-inline'"));
         assert!(p.contains("style-src 'self' 'nonce-abc123';"), "{p}");
@@ -98,9 +149,38 @@ mod tests {
     }
 
     #[test]
+    fn a_page_without_islands_allows_its_two_inline_elements_by_hash_and_nothing_else() {
+        let hashes = InlineHashes {
+            script: "c2NyaXB0".into(),
+            style: Some("c3R5bGU=".into()),
+        };
+        let p = policy(
+            Inline::Hashes(&hashes),
+            &options(leptos::config::Env::PROD),
+            None,
+            None,
+        );
+        assert!(p.contains("script-src 'sha256-c2NyaXB0';"), "{p}");
+        assert!(p.contains("style-src 'self' 'sha256-c3R5bGU=';"), "{p}");
+        for absent in [
+            "nonce-",
+            "strict-dynamic",
+            "wasm-unsafe-eval",
+            "unsafe-inline",
+        ] {
+            assert!(!p.contains(absent), "{absent} in {p}");
+        }
+    }
+
+    #[test]
     fn the_local_test_shop_may_serve_pictures() {
         let shop = ExtraImageOrigins(vec!["http://127.0.0.1:4567".into()]);
-        let p = policy("n", &options(leptos::config::Env::PROD), None, Some(&shop));
+        let p = policy(
+            Inline::Nonce("n"),
+            &options(leptos::config::Env::PROD),
+            None,
+            Some(&shop),
+        );
         assert!(
             p.contains("img-src 'self' https: data: http://127.0.0.1:4567;"),
             "{p}"
@@ -111,7 +191,7 @@ mod tests {
     fn forms_may_lead_to_the_hosted_sign_in_only() {
         let origin = SignInOrigin("https://auth.ewelists.com".into());
         let p = policy(
-            "n",
+            Inline::Nonce("n"),
             &options(leptos::config::Env::PROD),
             Some(&origin),
             None,
@@ -124,7 +204,12 @@ mod tests {
 
     #[test]
     fn development_allows_the_reload_socket() {
-        let p = policy("n", &options(leptos::config::Env::DEV), None, None);
+        let p = policy(
+            Inline::Nonce("n"),
+            &options(leptos::config::Env::DEV),
+            None,
+            None,
+        );
         assert!(p.contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001;"));
     }
 }

@@ -13,12 +13,27 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 
+/// The query key that names what a form was about (a gift, on a page with one form per gift),
+/// so that the error comes back to that form only.
+pub const FOR: &str = "__for";
+
 /// `page` (a path with its query) with `err` from the server function at `function` added to
 /// its query, replacing an earlier one.
 pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
+    with_error_for(page, function, None, err)
+}
+
+/// [`with_error`] for the form about `subject` (see [`FOR`]).
+pub fn with_error_for(
+    page: &str,
+    function: &str,
+    subject: Option<&str>,
+    err: &AppError,
+) -> String {
+    let page = without(page, FOR);
     // Only a same-site path: `//host/…` (from a page whose path starts with two slashes) would
     // send the browser to another site.
-    let page = crate::routes::ReturnTo::parse(page)
+    let page = crate::routes::ReturnTo::parse(&page)
         .map(|page| page.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
     let base = format!("http://site.invalid{page}");
@@ -29,12 +44,31 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
     let url = ServerFnUrlError::new(function, err.clone())
         .to_url(&cleaned)
         .or_else(|_| ServerFnUrlError::new(function, err.clone()).to_url("http://site.invalid/"));
+    let subject = subject
+        .map(|s| format!("&{FOR}={}", crate::components::share::encode(s)))
+        .unwrap_or_default();
     match url {
         Ok(url) => match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
+            Some(query) => format!("{}?{query}{subject}", url.path()),
             None => url.path().to_owned(),
         },
         Err(_) => "/".to_owned(),
+    }
+}
+
+/// `page` without the query pairs named `key`.
+fn without(page: &str, key: &str) -> String {
+    let Some((path, query)) = page.split_once('?') else {
+        return page.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(key))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
     }
 }
 
@@ -52,7 +86,7 @@ pub fn with_done(page: &str, function: &str) -> String {
         .split('&')
         .filter(|pair| {
             let key = pair.split('=').next().unwrap_or_default();
-            !pair.is_empty() && !matches!(key, "__path" | "__err" | DONE)
+            !pair.is_empty() && !matches!(key, "__path" | "__err" | DONE | FOR)
         })
         .collect();
     let done = format!("{DONE}={}", crate::components::share::encode(function));
@@ -91,6 +125,27 @@ where
 {
     let from_url = url_error(function);
     Signal::derive(move || shown_error(value.get(), from_url.get()))
+}
+
+/// [`form_error`] for the form about `subject`, on a page with one such form per subject: an
+/// error from the link shows only when the link names this subject ([`FOR`]).
+pub fn form_error_for<T, S>(
+    value: S,
+    function: &'static str,
+    subject: String,
+) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    let from_url = url_error(function);
+    let query = use_query_map();
+    let ours = Memo::new(move |_| query.with(|q| q.get(FOR).as_deref() == Some(subject.as_str())));
+    Signal::derive(move || {
+        let linked = from_url.get().filter(|_| ours.get());
+        let value = value.get().filter(|_| ours.get() || from_url.get().is_none());
+        shown_error(value, linked)
+    })
 }
 
 /// [`form_error`] inside an island, which cannot read the address (no router hooks there):
@@ -220,6 +275,17 @@ mod tests {
             with_done("//evil.example/", "/api/x"),
             "/?__done=%2Fapi%2Fx"
         );
+    }
+
+    #[test]
+    fn an_error_about_one_gift_names_it_and_replaces_the_last() {
+        let err = AppError::Conflict;
+        let first = with_error_for("/lists/x/edit", "/api/remove_gift", Some("g1"), &err);
+        assert!(first.ends_with("&__for=g1"), "{first}");
+        let second = with_error_for(&first, "/api/remove_gift", Some("g2"), &err);
+        assert_eq!(second.matches("__for=").count(), 1, "{second}");
+        assert!(second.ends_with("&__for=g2"), "{second}");
+        assert!(!with_done(&second, "/api/x").contains("__for"));
     }
 
     #[test]

@@ -71,10 +71,11 @@ pub fn hydrated_flag() -> impl Fn() -> &'static str + Copy + Send + Sync + 'stat
 
 /// The document around the app: rendered once per request on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    csp::apply(&options);
     let islands = page_has_islands();
-    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    let nonce = csp::apply(&options, islands);
+    #[cfg(not(feature = "ssr"))]
+    let nonce: Option<leptos::nonce::Nonce> = None;
     let style = match use_context::<InlineStyle>() {
         Some(InlineStyle(css)) => {
             view! { <style nonce=nonce.clone() inner_html=css.to_string()></style> }.into_any()
@@ -127,17 +128,18 @@ pub fn App() -> impl IntoView {
                 <Header />
                 <main id="main" class="flex-1">
                     <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
+                        // Every page is rendered whole before answering (`SsrMode::Async`), so
+                        // that its status (404, 429) and its title are its own: no script
+                        // finishes a page in the browser.
                         <Routes fallback=NotFound>
-                            <Route path=routes::HOME view=HomeRoute />
-                            <Route path=routes::PRIVACY view=PrivacyPage />
-                            <Route path=routes::ACCOUNT view=AccountPage />
-                            <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage />
-                            <Route path=routes::DASHBOARD view=DashboardPage />
-                            <Route path=routes::NEW_LIST view=NewListPage />
-                            <Route path=routes::LIST_EDITOR view=ListEditorPage />
-                            <Route path=routes::LIST_SETTINGS view=ListSettingsPage />
-                            // Rendered whole before answering, so that the status (404, 429)
-                            // is the page's own.
+                            <Route path=routes::HOME view=HomeRoute ssr=SsrMode::Async />
+                            <Route path=routes::PRIVACY view=PrivacyPage ssr=SsrMode::Async />
+                            <Route path=routes::ACCOUNT view=AccountPage ssr=SsrMode::Async />
+                            <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage ssr=SsrMode::Async />
+                            <Route path=routes::DASHBOARD view=DashboardPage ssr=SsrMode::Async />
+                            <Route path=routes::NEW_LIST view=NewListPage ssr=SsrMode::Async />
+                            <Route path=routes::LIST_EDITOR view=ListEditorPage ssr=SsrMode::Async />
+                            <Route path=routes::LIST_SETTINGS view=ListSettingsPage ssr=SsrMode::Async />
                             <Route path=routes::PUBLIC_LIST view=PublicListPage ssr=SsrMode::Async />
                             <Route path=routes::RESERVATION view=ReservationPage ssr=SsrMode::Async />
                         </Routes>

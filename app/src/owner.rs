@@ -459,10 +459,11 @@ pub async fn update_gift(
     wanted: String,
     notes: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::request::{answer, now, require_user, services};
+    use crate::request::{answer_for, now, require_user, services};
     use domain::GiftEdit;
 
-    answer(async move {
+    let subject = gift_id.clone();
+    answer_for(Some(&subject), async move {
         let user = require_user()?;
         let id = fields::list_id(&list_id)?;
         let gift = fields::gift_id(&gift_id)?;
@@ -484,9 +485,10 @@ pub async fn update_gift(
 /// Removes a gift nobody has reserved or bought.
 #[server(prefix = "/api", endpoint = "remove_gift")]
 pub async fn remove_gift(list_id: String, gift_id: String) -> Result<(), AppError> {
-    use crate::request::{answer, now, require_user, services};
+    use crate::request::{answer_for, now, require_user, services};
 
-    answer(async move {
+    let subject = gift_id.clone();
+    answer_for(Some(&subject), async move {
         let user = require_user()?;
         let id = fields::list_id(&list_id)?;
         let gift = fields::gift_id(&gift_id)?;

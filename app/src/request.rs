@@ -60,6 +60,11 @@ pub fn headers() -> http::HeaderMap {
         .unwrap_or_default()
 }
 
+/// Put into a request by the server when the client is over `action`'s quota by a count kept
+/// outside the rate limiter (the page cache counts the views it serves itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverQuota(pub LimitedAction);
+
 /// Counts one attempt of `action` against each key: [`AppError::TooManyRequests`] when any is
 /// over its quota.
 pub async fn limit(
@@ -67,6 +72,11 @@ pub async fn limit(
     action: LimitedAction,
     keys: &[&str],
 ) -> Result<(), AppError> {
+    let refused_already = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.extensions.get::<OverQuota>() == Some(&OverQuota(action)));
+    if refused_already {
+        return Err(AppError::TooManyRequests);
+    }
     if services.limits.allow(action, keys).await {
         Ok(())
     } else {
@@ -98,6 +108,15 @@ pub fn now() -> time::OffsetDateTime {
 pub async fn answer<T>(
     work: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
+    answer_for(None, work).await
+}
+
+/// [`answer`] for a form about `subject` on a page with one such form per subject (a gift in the
+/// owner's list): an error goes back to that form only ([`crate::forms::FOR`]).
+pub async fn answer_for<T>(
+    subject: Option<&str>,
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
     let result = work.await;
     if result.is_ok() {
         if let (Some(response), Some((page, function))) = (
@@ -119,7 +138,7 @@ pub async fn answer<T>(
     if let Err(err) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let back_to_form = plain_form_origin_page().and_then(|(page, function)| {
-                let location = crate::forms::with_error(&page, &function, err);
+                let location = crate::forms::with_error_for(&page, &function, subject, err);
                 http::HeaderValue::from_str(&location).ok()
             });
             let status = match back_to_form {

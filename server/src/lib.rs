@@ -52,6 +52,8 @@ pub struct AppState {
     pub limits: Arc<dyn app::ports::RateLimiter>,
     /// The guests' signed cookie of reservation tokens.
     pub remembered: Arc<dyn app::ports::RememberedReservations>,
+    /// The public list page, kept for visitors who bring nothing of their own.
+    pub page_cache: Arc<http::page_cache::PageCache>,
 }
 
 /// The AWS configuration of this server: the standard chain for credentials and region, an
@@ -135,6 +137,10 @@ impl AppState {
             config.cookie_secret.expose_secret().as_bytes(),
             cookies,
         ));
+        let page_cache = Arc::new(http::page_cache::PageCache::new(
+            &limits::Quotas::standard(),
+            remembered.clone(),
+        ));
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -147,6 +153,7 @@ impl AppState {
             shop_pages,
             limits,
             remembered,
+            page_cache,
         })
     }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::ui::{FieldError, SubmitButton, DANGER, INPUT, LABEL, SECONDARY};
-use crate::forms::{form_error, ErrorMessage};
+use crate::forms::{form_error_for, ErrorMessage};
 use crate::owner::{OwnerGift, RemoveGift, UpdateGift};
 
 /// The counts line, as far as the owner may see.
@@ -34,8 +34,10 @@ pub fn GiftCard(
 ) -> impl IntoView {
     let update = ServerAction::<UpdateGift>::new();
     let remove = ServerAction::<RemoveGift>::new();
-    let update_error = form_error(update.value(), UpdateGift::PATH);
-    let remove_error = form_error(remove.value(), RemoveGift::PATH);
+    let update_error = form_error_for(update.value(), UpdateGift::PATH, gift.id.to_string());
+    let remove_error = form_error_for(remove.value(), RemoveGift::PATH, gift.id.to_string());
+    // Its forms came back with an error: the sheet is open to show it.
+    let has_error = update_error.get_untracked().is_some() || remove_error.get_untracked().is_some();
     let gift_id = gift.id;
     let id = gift_id.to_string();
     let product = gift.product.clone();
@@ -84,7 +86,7 @@ pub fn GiftCard(
                 </div>
             </div>
             {open.then(move || view! {
-                <details class="mt-3 border-t border-stone-100 pt-2" data-testid="gift-edit">
+                <details class="mt-3 border-t border-stone-100 pt-2" data-testid="gift-edit" open=has_error>
                     <summary class="flex min-h-11 cursor-pointer items-center text-sm font-semibold text-rose-800">"Edit"</summary>
                     <ActionForm action=update attr:class="mt-2 grid gap-3">
                         <input type="hidden" name="list_id" value=list_for_update />

@@ -163,7 +163,7 @@ fn ListView(view: PublicListView, filter: Filter, chosen: Option<GiftId>) -> imp
                     view! { <li class="text-stone-700">"Nothing to show here."</li> }.into_any()
                 } else {
                     shown.into_iter().map(|gift| {
-                        let form = (open && chosen == Some(gift.id)).then(|| viewer.clone());
+                        let form = (chosen == Some(gift.id)).then(|| viewer.clone());
                         view! { <GuestGiftCard gift list_id open filter form /> }
                     }).collect_view().into_any()
                 }}
@@ -191,6 +191,9 @@ fn GuestGiftCard(
         Some(viewer) if reservable => Some(
             view! { <ReserveForm gift=gift.clone() list_id filter viewer /> }.into_any(),
         ),
+        // Chosen, but nothing is left (or the list closed): the refusal that brought the guest
+        // back here says why.
+        Some(_) => Some(view! { <ReserveRefusal /> }.into_any()),
         _ if reservable => Some(view! {
             <p class="mt-3 border-t border-stone-100 pt-3">
                 <a href=format!("{}#gift-{}", page_link(&list_id, filter, Some(gift.id)), gift.id) class=PRIMARY data-testid="reserve-link" rel="nofollow">
@@ -226,6 +229,14 @@ fn GuestGiftCard(
             {reserve}
         </li>
     }
+}
+
+/// Why reserving the chosen gift was refused, when nothing can be reserved any more.
+#[component]
+fn ReserveRefusal() -> impl IntoView {
+    let reserve = ServerAction::<Reserve>::new();
+    let error = form_error(reserve.value(), Reserve::PATH);
+    view! { <div class="mt-3"><ErrorMessage error /></div> }
 }
 
 /// The page's one reserve form, inside the chosen gift's card. A refusal comes back here with

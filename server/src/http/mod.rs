@@ -9,6 +9,7 @@ mod headers;
 mod health;
 mod logging;
 pub mod origin;
+pub mod page_cache;
 mod server_fn_errors;
 pub mod session;
 pub mod sign_in;
@@ -67,6 +68,13 @@ fn built_stylesheet(options: &leptos::config::LeptosOptions) -> Option<app::Inli
     }
 }
 
+/// A policy's hash of an inline element (standard base64 of its SHA-256).
+fn sha256_base64(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
 /// The whole site: pages and server functions from the app, sign-in, `/healthz`, static
 /// files; and around them the request id, logs, security headers, the same-origin check for
 /// anything that changes state, the session, the CDN check, `Cache-Control` and a time limit.
@@ -91,6 +99,10 @@ pub fn router(state: AppState) -> Router {
     let sign_in_origin =
         app::csp::SignInOrigin(state.config.cognito.domain.origin().ascii_serialization());
     let inline_style = built_stylesheet(&state.leptos_options);
+    let inline_hashes = app::csp::InlineHashes {
+        script: sha256_base64(app::PAGE_SCRIPT),
+        style: inline_style.as_ref().map(|style| sha256_base64(&style.0)),
+    };
     Router::new()
         .route(routes::HEALTH.path(), get(health::healthz))
         .route(routes::SIGN_IN.path(), get(sign_in::start))
@@ -108,6 +120,7 @@ pub fn router(state: AppState) -> Router {
                 if let Some(style) = &inline_style {
                     provide_context(style.clone());
                 }
+                provide_context(inline_hashes.clone());
             },
             move || app::shell(leptos_options.clone()),
         )
@@ -151,6 +164,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.cookies(),
                     form_key::form_keys,
+                ))
+                // Inside the session: it serves kept pages only to visitors without one.
+                .layer(axum::middleware::from_fn_with_state(
+                    state.page_cache.clone(),
+                    page_cache::serve,
                 ))
                 .layer(axum::middleware::from_fn(server_fn_errors::error_status))
                 // Innermost: a request answered for being too slow still gets every header.

@@ -13,6 +13,7 @@
 //! - [`DynamoStore`] (below): the app's storage port, one line per action;
 //! - [`schema`]: the table's definition and `server migrate`.
 
+pub mod changes;
 pub mod codec;
 mod gifts;
 pub mod items;

@@ -547,6 +547,8 @@ impl Table {
         writes: Vec<TransactWriteItem>,
     ) -> Result<Written, StoreError> {
         let queues_mail = super::outbox::queues_mail(&writes);
+        // Noted whatever the answer: an answer lost on the way may hide a commit.
+        super::changes::LISTS.note_all(&writes);
         let result = self
             .client
             .transact_write_items()
@@ -621,6 +623,7 @@ impl Table {
         item: Item,
         expr: Expr,
     ) -> Result<Written, StoreError> {
+        super::changes::LISTS.note(&item);
         let result = with_expr!(
             self.client
                 .put_item()
@@ -641,6 +644,7 @@ impl Table {
         update: &str,
         expr: Expr,
     ) -> Result<Written, StoreError> {
+        super::changes::LISTS.note(&key);
         let result = with_expr!(
             self.client
                 .update_item()
@@ -661,6 +665,7 @@ impl Table {
         key: Item,
         expr: Expr,
     ) -> Result<Written, StoreError> {
+        super::changes::LISTS.note(&key);
         let result = with_expr!(
             self.client
                 .delete_item()
@@ -676,6 +681,7 @@ impl Table {
     /// Deletes the item at `key` and returns what it held, in one request (`None` if there was
     /// nothing).
     pub async fn take(&self, op: &'static str, key: Item) -> Result<Option<Item>, StoreError> {
+        super::changes::LISTS.note(&key);
         let old = self
             .client
             .delete_item()
@@ -692,6 +698,9 @@ impl Table {
     /// Deletes `keys` with `BatchWriteItem`, 25 at a time, resending unprocessed items with a
     /// growing pause.
     pub async fn batch_delete(&self, op: &'static str, keys: Vec<Item>) -> Result<(), StoreError> {
+        for key in &keys {
+            super::changes::LISTS.note(key);
+        }
         for chunk in keys.chunks(BATCH_SIZE) {
             let requests = chunk
                 .iter()

@@ -866,3 +866,71 @@ async fn a_guest_page_is_plain_html_with_one_form_and_no_webassembly() {
     let home = get_as(&state, &address, "/").await;
     assert!(home.body.contains(".wasm"));
 }
+
+#[tokio::test]
+async fn a_stranger_gets_a_kept_page_that_never_outlives_a_change_to_its_list() {
+    let state = guest_site().await;
+    let (owner, list, gift) = list_with_gift(&state, "3").await;
+    let page = format!("/lists/{list}");
+    let address = fresh_address();
+    let first = get_as(&state, &address, &page).await;
+    let tag = first.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert!(first.body.contains("3 of 3 still wanted"), "{}", first.body);
+    assert_eq!(first.headers[header::CACHE_CONTROL], "private, no-cache");
+    // The policy names the page's two inline elements by hash: no nonce, the same bytes for all.
+    let policy = first.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("script-src 'sha256-") && !policy.contains("nonce"), "{policy}");
+    let kept = get_as(&state, &fresh_address(), &page).await;
+    assert_eq!(kept.headers[header::ETAG].to_str().unwrap(), tag);
+    assert_eq!(kept.body, first.body);
+
+    // Revalidation: the same page is a 304 without a body.
+    let request = axum::http::Request::get(&page)
+        .header("x-forwarded-for", fresh_address())
+        .header(header::IF_NONE_MATCH, &tag)
+        .header(header::ACCEPT_ENCODING, "gzip, br")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let revalidated = site::send(&state, request).await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    assert!(revalidated.body.is_empty());
+    // Compressed as the browser asks.
+    let request = axum::http::Request::get(&page)
+        .header("x-forwarded-for", fresh_address())
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let compressed = site::send(&state, request).await;
+    assert_eq!(compressed.headers[header::CONTENT_ENCODING], "br");
+
+    // A reservation changes the page at once.
+    let reserved = post(
+        &state,
+        guest::Reserve::PATH,
+        "",
+        &form(&[
+            ("list_id", &list),
+            ("gift_id", &gift),
+            ("name", "Vic"),
+            ("email", &unique_email("vic")),
+            ("quantity", "1"),
+        ]),
+    )
+    .await;
+    assert!(reserved.status.is_redirection() || reserved.status.is_success());
+    let after = get_as(&state, &fresh_address(), &page).await;
+    assert!(after.body.contains("2 of 3 still wanted"), "{}", after.body);
+    assert_ne!(after.headers[header::ETAG].to_str().unwrap(), tag);
+
+    // Whoever brings something of their own gets the page made for them.
+    let owners = site::get(&state, &page, &owner).await;
+    assert!(!owners.headers.contains_key(header::ETAG));
+    let with_reservation = site::get(
+        &state,
+        &page,
+        &format!("ewelists-reservations={}", reserved.cookie("ewelists-reservations").unwrap()),
+    )
+    .await;
+    assert!(!with_reservation.headers.contains_key(header::ETAG));
+    assert!(with_reservation.body.contains("You reserved 1"));
+}

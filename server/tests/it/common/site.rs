@@ -137,9 +137,11 @@ pub async fn state(config: Config) -> AppState {
     if std::env::var_os("AWS_REGION").is_none() {
         std::env::set_var("AWS_REGION", "us-east-1");
     }
+    // As deployed (`LEPTOS_ENV=PROD`): guest pages' policy by hashes, kept pages.
     let options = LeptosOptions::builder()
         .output_name("ewelists")
         .site_root("target/site")
+        .env(leptos::config::Env::PROD)
         .build();
     AppState::connect(config, options)
         .await
@@ -176,6 +178,10 @@ pub fn with_quotas(
     state.limits = std::sync::Arc::new(TableLimiter::new(
         server::store::limits::Counters::new(table),
         all,
+    ));
+    state.page_cache = std::sync::Arc::new(server::http::page_cache::PageCache::new(
+        &all,
+        state.remembered.clone(),
     ));
     state
 }
