@@ -130,7 +130,7 @@ pub fn field_hint(field: &str) -> Option<&'static str> {
         "event_date" => "Please enter a date, like 2027-06-21.",
         "message" => "Please keep the message to at most 1,000 characters, without control characters.",
         "mode" => "Please choose what you want to see.",
-        "confirm" => "Please type the list's title to confirm.",
+        "confirm" => "Please type delete to confirm.",
         "link" => "Please paste a link that starts with https:// or http://.",
         "url" | "image_url" => "Please enter a link that starts with https://, of at most 2,048 characters.",
         "shop" => "Please enter a shop or brand name of at most 100 characters.",

@@ -24,12 +24,7 @@ pub fn with_error(page: &str, function: &str, err: &AppError) -> String {
 }
 
 /// [`with_error`] for the form about `subject` (see [`FOR`]).
-pub fn with_error_for(
-    page: &str,
-    function: &str,
-    subject: Option<&str>,
-    err: &AppError,
-) -> String {
+pub fn with_error_for(page: &str, function: &str, subject: Option<&str>, err: &AppError) -> String {
     let page = without(page, FOR);
     // Only a same-site path: `//host/…` (from a page whose path starts with two slashes) would
     // send the browser to another site.
@@ -143,24 +138,11 @@ where
     let ours = Memo::new(move |_| query.with(|q| q.get(FOR).as_deref() == Some(subject.as_str())));
     Signal::derive(move || {
         let linked = from_url.get().filter(|_| ours.get());
-        let value = value.get().filter(|_| ours.get() || from_url.get().is_none());
+        let value = value
+            .get()
+            .filter(|_| ours.get() || from_url.get().is_none());
         shown_error(value, linked)
     })
-}
-
-/// [`form_error`] inside an island, which cannot read the address (no router hooks there):
-/// the page reads the error from the link on the server and passes it in as `linked`.
-pub fn island_form_error<T, S>(value: S, linked: Option<AppError>) -> Signal<Option<AppError>>
-where
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-    T: 'static,
-{
-    Signal::derive(move || shown_error(value.get(), linked.clone()))
-}
-
-/// The error the link carries for a plain post to `function`, read on the server for an island.
-pub fn linked_error(function: &'static str) -> Option<AppError> {
-    url_error(function).get_untracked()
 }
 
 fn shown_error<T>(

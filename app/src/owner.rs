@@ -446,6 +446,11 @@ pub async fn add_gift(
         let services = services()?;
         limit(&services, LimitedAction::AddGift, &[user.id.as_str()]).await?;
         services.store.add_gift(&user.id, &gift).await?;
+        // Back to the editor as it is now, without the link that was looked up.
+        leptos_axum::redirect(&crate::forms::with_done(
+            &crate::routes::list_editor(&id),
+            <AddGift as leptos::server_fn::ServerFn>::PATH,
+        ));
         Ok(gift.id)
     })
     .await

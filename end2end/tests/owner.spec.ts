@@ -45,6 +45,8 @@ test.describe("the list owner", () => {
     const gifts = page.getByTestId("gift");
     await expect(gifts).toHaveCount(1);
     await expect(gifts.first().getByTestId("gift-title")).toHaveText("Sophie la girafe teether");
+    // Added: the link field is empty again, for the next one.
+    await expect(page.getByLabel("Paste a link from any shop")).toHaveValue("");
 
     // 2. From a shop's page, read from its metadata.
     await page.getByLabel("Paste a link from any shop").fill(`${shop}/cot.html`);

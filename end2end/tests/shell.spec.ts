@@ -26,11 +26,15 @@ test.describe("the app shell", () => {
     const html = await res.text();
     const files = new Set([...html.matchAll(/\/pkg\/ewelists\.[\w-]+\.(?:js|wasm|css)/g)].map((m) => m[0]));
     const kinds = new Set([...files].map((f) => f.split(".").pop()));
-    expect([...kinds].sort()).toEqual(["css", "js", "wasm"]);
+    // The stylesheet is in the page itself: the first paint waits for no other file.
+    expect([...kinds].sort()).toEqual(["js", "wasm"]);
+    expect(html).toMatch(/<style nonce="[^"]+">/);
     for (const file of files) {
-      const got = await request.get(file);
+      const got = await request.get(file, { headers: { "accept-encoding": "br" } });
       expect(got.status(), file).toBe(200);
       expect(got.headers()["cache-control"], file).toBe("public, max-age=31536000, immutable");
+      // Compressed once at build (brotli, best quality), not on each request.
+      expect(got.headers()["content-encoding"], file).toBe("br");
     }
   });
 

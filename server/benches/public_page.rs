@@ -3,11 +3,13 @@
 //! public_page`; build with `--release` semantics, which `cargo bench` does).
 //!
 //! Seeds a list with 50 gifts in DynamoDB Local, then serves the whole site on ONE worker
-//! thread and loads `/lists/<id>` from 32 concurrent connections for a fixed time. In the same
-//! run, a bare axum handler on its own single worker answers the same bytes, as a ceiling: the
-//! ratio says what rendering the page (one Query, server-side rendering, the middleware)
-//! costs. Prints requests per second and latency percentiles for both. Not a test: it asserts
-//! nothing about speed.
+//! thread and loads `/lists/<id>` from 32 concurrent connections for a fixed time, twice: as a
+//! stranger's browser gets it from the page cache (a hit), and with the cache off (a miss: the
+//! rate limit's write, one Query, rendering, the middleware). In the same run, a bare axum
+//! handler on its own single worker answers the same bytes, as a ceiling; the ratios say what
+//! each costs. Everything again with `Accept-Encoding: br`, as a browser asks (the ceiling then
+//! serves the same brotli bytes). Prints requests per second and latency percentiles. Not a
+//! test: it asserts nothing about speed.
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
@@ -18,7 +20,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use common::list_with_gifts;
@@ -60,8 +61,9 @@ fn serve_on_one_core(router: Router) -> SocketAddr {
     rx.recv().expect("the server starts")
 }
 
-/// `CONNECTIONS` clients asking for `url` in a loop: warm up, then measure.
-async fn load(url: &str) -> Report {
+/// `CONNECTIONS` clients asking for `url` in a loop (with `Accept-Encoding: encoding`, if any):
+/// warm up, then measure.
+async fn load(url: &str, encoding: Option<&'static str>) -> Report {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONNECTIONS)
         .build()
@@ -80,7 +82,11 @@ async fn load(url: &str) -> Report {
                 if sent >= end {
                     break;
                 }
-                let response = client.get(&*url).send().await.expect("a response");
+                let mut request = client.get(&*url);
+                if let Some(encoding) = encoding {
+                    request = request.header("accept-encoding", encoding);
+                }
+                let response = request.send().await.expect("a response");
                 assert!(response.status().is_success(), "{}", response.status());
                 response.bytes().await.expect("a body");
                 if sent >= start {
@@ -114,6 +120,10 @@ fn print(name: &str, report: &Report) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    use app::ports::LimitedAction;
+    use server::http::page_cache::PageCache;
+    use server::limits::{Quota, Quotas};
+
     // The site, on the stack's DynamoDB Local, with a list of 50 gifts.
     let config = common::site::config(
         "test",
@@ -121,59 +131,103 @@ async fn main() {
         &common::site::unique_table("bench-page"),
         false,
     );
-    // The rate limit still counts every view (its write is part of the page's cost), under a
-    // quota that a benchmark from one address does not reach.
+    // The rate limit still counts every view (its write is part of a rendered page's cost),
+    // under a quota that a benchmark from one address does not reach.
     let state = common::site::with_quotas(
         common::site::migrated(config).await,
-        &[(app::ports::LimitedAction::PublicList, u32::MAX, 60)],
+        &[(LimitedAction::PublicList, u32::MAX, 60)],
     );
     let list = list_with_gifts(state.store.as_ref(), GIFTS).await;
-    let site = serve_on_one_core(server::http::router(state));
-    let page_url = format!("http://{site}/lists/{}", list.id);
+    let kept = serve_on_one_core(server::http::router(state.clone()));
+    let mut uncached = state.clone();
+    let quotas = Quotas::standard().with(
+        LimitedAction::PublicList,
+        Quota {
+            limit: u32::MAX,
+            window_seconds: 60,
+        },
+    );
+    uncached.page_cache = Arc::new(PageCache::disabled(&quotas, state.remembered.clone()));
+    let rendered = serve_on_one_core(server::http::router(uncached));
+    let path = format!("/lists/{}", list.id);
 
     // The same bytes from a handler that does nothing else.
-    let bytes = reqwest::get(&page_url)
-        .await
-        .expect("the page")
-        .text()
-        .await
-        .expect("its body");
+    let fetch = |site: SocketAddr, encoding: &'static str| {
+        let url = format!("http://{site}{path}");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .expect("the page")
+                .bytes()
+                .await
+                .expect("its body")
+        }
+    };
+    let plain = fetch(kept, "identity").await;
+    let brotli = fetch(kept, "br").await;
     assert!(
-        bytes.contains("Benchmark list"),
+        String::from_utf8_lossy(&plain).contains("Benchmark list"),
         "the page renders the list"
     );
-    // What a phone downloads: the same page, compressed.
-    let compressed = reqwest::Client::new()
-        .get(&page_url)
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .expect("the page, compressed")
-        .bytes()
-        .await
-        .expect("its body")
-        .len();
-    println!("page over the wire with brotli: {compressed} bytes");
     // To look at what is sent: PAGE_BENCH_DUMP=/tmp/page.html
-    if let Ok(path) = std::env::var("PAGE_BENCH_DUMP") {
-        std::fs::write(path, &bytes).expect("write the page");
+    if let Ok(file) = std::env::var("PAGE_BENCH_DUMP") {
+        std::fs::write(file, &plain).expect("write the page");
     }
-    println!("page: {} bytes of HTML, {GIFTS} gifts, {CONNECTIONS} connections, {} s measured after {} s warm-up", bytes.len(), MEASURE.as_secs(), WARM_UP.as_secs());
+    println!(
+        "page: {} bytes of HTML, {} with brotli; {GIFTS} gifts, {CONNECTIONS} connections, {} s measured after {} s warm-up",
+        plain.len(),
+        brotli.len(),
+        MEASURE.as_secs(),
+        WARM_UP.as_secs()
+    );
     let bare = serve_on_one_core(Router::new().route(
         "/",
-        get(move || {
-            let bytes = bytes.clone();
-            async move { Html(bytes) }
+        get(move |headers: axum::http::HeaderMap| {
+            let (plain, brotli) = (plain.clone(), brotli.clone());
+            async move {
+                let wants_brotli = headers
+                    .get("accept-encoding")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("br"));
+                if wants_brotli {
+                    (
+                        [
+                            ("content-type", "text/html; charset=utf-8"),
+                            ("content-encoding", "br"),
+                        ],
+                        brotli,
+                    )
+                } else {
+                    (
+                        [
+                            ("content-type", "text/html; charset=utf-8"),
+                            ("x-plain", "1"),
+                        ],
+                        plain,
+                    )
+                }
+            }
         }),
     ));
 
-    let page = load(&page_url).await;
-    let ceiling = load(&format!("http://{bare}/")).await;
-    print("public page (one core)", &page);
-    print("bare axum, same bytes", &ceiling);
-    let ratio = (page.requests as f64) / (ceiling.requests as f64).max(1.0);
-    println!(
-        "ratio: the page runs at {:.1}% of the bare handler's throughput",
-        ratio * 100.0
-    );
+    for encoding in [None, Some("br")] {
+        let said = encoding.map_or("no compression", |_| "Accept-Encoding: br");
+        println!("\n{said}");
+        let ceiling = load(&format!("http://{bare}/"), encoding).await;
+        let hit = load(&format!("http://{kept}{path}"), encoding).await;
+        let miss = load(&format!("http://{rendered}{path}"), encoding).await;
+        print("bare axum, same bytes", &ceiling);
+        print("public page, kept (hit)", &hit);
+        print("public page, rendered (miss)", &miss);
+        let ratio =
+            |report: &Report| 100.0 * report.requests as f64 / (ceiling.requests as f64).max(1.0);
+        println!(
+            "ratios to bare axum: hit {:.1}%, miss {:.1}%",
+            ratio(&hit),
+            ratio(&miss)
+        );
+    }
 }

@@ -1,139 +1,98 @@
 //! Adding a gift: paste a link (the catalogue, then the shop's page, are looked up), check or
-//! correct the details, set how many and notes. Typing everything by hand is always possible,
-//! also without the page's script (a `<details>` holds the manual form).
+//! correct the details, set how many and notes; or type everything by hand (a `<details>`
+//! holds that form).
+//!
+//! No script is needed: "Look it up" loads the editor again with the link in its address
+//! (`?link=`), and the server renders the details form filled in from the lookup. Adding posts
+//! the form; the server answers with the editor as it is now, and the link field empty.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 use super::ui::{FieldError, SubmitButton, CARD, INPUT, LABEL, SECONDARY};
 use crate::error::AppError;
-use crate::forms::{island_form_error, linked_error, ErrorMessage};
-use crate::owner::{AddGift, LinkLookup as Prefill, LookUpLink};
+use crate::forms::{form_error, ErrorMessage};
+use crate::owner::{look_up_link, AddGift, LinkLookup as Prefill};
 
-/// The whole "add a gift" panel, with the errors a plain post of its forms came back with.
+/// The query key of the editor's address that carries a pasted link to look up.
+pub const LINK: &str = "link";
+
+/// The whole "add a gift" panel of the list `list_id`, whose editor is at `editor`.
 #[component]
-pub fn AddGiftPanel(list_id: String) -> impl IntoView {
-    let lookup_error = linked_error(LookUpLink::PATH);
-    let add_error = linked_error(AddGift::PATH);
-    view! { <AddGiftForms list_id lookup_error add_error /> }
-}
-
-/// An island: a looked-up link fills in the details form in place. Once a gift is added, the
-/// page is loaded again (the list is rendered on the server), with empty fields.
-#[island]
-fn AddGiftForms(
-    list_id: String,
-    lookup_error: Option<AppError>,
-    add_error: Option<AppError>,
-) -> impl IntoView {
-    let hydrated = crate::hydrated_flag();
-    let lookup = ServerAction::<LookUpLink>::new();
+pub fn AddGiftPanel(list_id: String, editor: String) -> impl IntoView {
+    let pasted = use_query_map()
+        .with_untracked(|q| q.get(LINK))
+        .filter(|text| !text.trim().is_empty());
     let add = ServerAction::<AddGift>::new();
-    let lookup_error = island_form_error(lookup.value(), lookup_error);
-    let add_error = island_form_error(add.value(), add_error);
-    // The details form, once a lookup answered or the owner chose to type.
-    let (prefill, set_prefill) = signal(None::<Prefill>);
-    // A new form (and fresh inputs) each time it is filled again.
-    let (form_key, set_form_key) = signal(0u32);
-
-    Effect::new(move |_| {
-        if let Some(Ok(result)) = lookup.value().get() {
-            set_prefill.set(Some(result));
-            set_form_key.update(|k| *k += 1);
-        }
-    });
-    // How many gifts this panel added: a fresh manual form after each.
-    let (added, set_added) = signal(0u32);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = add.value().get() {
-            set_prefill.set(None);
-            set_added.update(|n| *n += 1);
-            browser::load_again();
-        }
-    });
-    let list_for_lookup = list_id.clone();
-    let manual_list_id = list_id.clone();
+    let add_error = form_error(add.value(), AddGift::PATH);
     let general_add_error = Signal::derive(move || {
         add_error
             .get()
             .filter(|e| !matches!(e, AppError::Invalid { .. }))
     });
+    // A refused manual form comes back open, with its error.
+    let manual_open = pasted.is_none() && add_error.get_untracked().is_some();
+    let looked_up = pasted.clone().map(|text| {
+        let lookup = OnceResource::new(look_up_link(list_id.clone(), text));
+        let list_id = list_id.clone();
+        view! {
+            <Suspense fallback=|| view! { <p class="mt-3 text-stone-600">"Looking it up…"</p> }>
+                {move || {
+                    let list_id = list_id.clone();
+                    Suspend::new(async move {
+                        match lookup.await {
+                            Ok(fill) => view! {
+                                <GiftDetailsForm list_id fill action=add error=add_error general_error=general_add_error key="lookup" />
+                            }.into_any(),
+                            Err(err) => view! {
+                                <div id="gift-link-error" class="mt-2">
+                                    <ErrorMessage error=Signal::stored(Some(err)) />
+                                </div>
+                            }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        }
+    });
 
     view! {
-        <section aria-labelledby="add-heading" class=CARD data-hydrated=hydrated>
-            <h2 id="add-heading" class="text-lg font-semibold">"Add a gift"</h2>
-            <ActionForm action=lookup attr:class="mt-3 grid gap-2">
-                <input type="hidden" name="list_id" value=list_for_lookup />
+        <section aria-labelledby="add-heading" class=CARD>
+            <h2 id="add-heading" class="scroll-mt-20 text-lg font-semibold">"Add a gift"</h2>
+            <form method="get" action=format!("{editor}#add-heading") class="mt-3 grid gap-2">
                 <label for="gift-link" class=LABEL>"Paste a link from any shop"</label>
                 <div class="flex flex-col gap-2 sm:flex-row">
                     <input
                         id="gift-link"
-                        name="text"
+                        name=LINK
                         type="text"
                         inputmode="url"
                         autocomplete="off"
                         placeholder="https://…"
+                        value=pasted.clone().unwrap_or_default()
                         class=format!("{INPUT} mt-0")
                         aria-describedby="gift-link-error"
                     />
-                    <SubmitButton pending=lookup.pending() label="Look it up" busy="Looking…" class=SECONDARY />
+                    <SubmitButton label="Look it up" busy="Looking…" class=SECONDARY />
                 </div>
-                <div id="gift-link-error"><ErrorMessage error=lookup_error /></div>
-            </ActionForm>
-            {move || {
-                let key = form_key.get();
-                prefill
-                    .get()
-                    .map(|fill| {
-                        view! {
-                            <GiftDetailsForm
-                                list_id=list_id.clone()
-                                fill
-                                action=add
-                                error=add_error
-                                general_error=general_add_error
-                                key
-                            />
-                        }
-                    })
-            }}
-            // Typing by hand: a disclosure, so it also works without the page's script.
-            <details class="mt-4 group" data-testid="manual-add">
+            </form>
+            {looked_up}
+            <details class="mt-4 group" data-testid="manual-add" open=manual_open>
                 <summary class="flex min-h-11 cursor-pointer items-center font-semibold text-rose-800">
                     "No link? Type the details yourself"
                 </summary>
-                {move || {
-                    let key = 1000 + added.get();
-                    view! {
-                        <GiftDetailsForm
-                            list_id=manual_list_id.clone()
-                            fill=Prefill::default()
-                            action=add
-                            error=add_error
-                            general_error=general_add_error
-                            key
-                        />
-                    }
-                }}
+                <GiftDetailsForm
+                    list_id
+                    fill=Prefill::default()
+                    action=add
+                    error=add_error
+                    general_error=general_add_error
+                    key="manual"
+                />
             </details>
         </section>
     }
-}
-
-/// What only a browser can do.
-mod browser {
-    /// Loads the page again at its path (without an error from an earlier plain post).
-    #[cfg(feature = "hydrate")]
-    pub fn load_again() {
-        if let Some(location) = web_sys::window().map(|w| w.location()) {
-            if let Ok(path) = location.pathname() {
-                let _ = location.replace(&path);
-            }
-        }
-    }
-
-    #[cfg(not(feature = "hydrate"))]
-    pub fn load_again() {}
 }
 
 /// The details form (title, shop, link, picture, price, how many, notes).
@@ -144,7 +103,8 @@ fn GiftDetailsForm(
     action: ServerAction<AddGift>,
     #[prop(into)] error: Signal<Option<AppError>>,
     #[prop(into)] general_error: Signal<Option<AppError>>,
-    key: u32,
+    /// Tells this form's field ids from the other's on the page.
+    key: &'static str,
 ) -> impl IntoView {
     let id = move |name: &str| format!("gift-{name}-{key}");
     let field = move |name: &'static str,
@@ -177,7 +137,7 @@ fn GiftDetailsForm(
     let picture = (!fill.image_url.is_empty()).then(|| fill.image_url.clone());
 
     view! {
-        <ActionForm action attr:class="mt-4 grid gap-4 border-t border-stone-200 pt-4" attr:data-testid="gift-details-form">
+        <ActionForm action attr:class="mt-4 grid gap-4 border-t border-stone-200 pt-4" attr:data-testid="gift-details-form" attr:id=format!("gift-form-{key}")>
             {fill.note.clone().map(|note| view! { <p class="text-sm text-stone-700" data-testid="lookup-note">{note}</p> })}
             {picture.map(|src| view! { <img src=src alt="" width="96" height="96" class="h-24 w-24 rounded-lg object-contain ring-1 ring-stone-200" /> })}
             <input type="hidden" name="list_id" value=list_id />
@@ -212,7 +172,7 @@ fn GiftDetailsForm(
             </div>
             <ErrorMessage error=general_error />
             <div>
-                <SubmitButton pending=action.pending() label="Add to the list" busy="Adding…" />
+                <SubmitButton label="Add to the list" busy="Adding…" />
             </div>
         </ActionForm>
     }

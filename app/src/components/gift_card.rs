@@ -37,7 +37,8 @@ pub fn GiftCard(
     let update_error = form_error_for(update.value(), UpdateGift::PATH, gift.id.to_string());
     let remove_error = form_error_for(remove.value(), RemoveGift::PATH, gift.id.to_string());
     // Its forms came back with an error: the sheet is open to show it.
-    let has_error = update_error.get_untracked().is_some() || remove_error.get_untracked().is_some();
+    let has_error =
+        update_error.get_untracked().is_some() || remove_error.get_untracked().is_some();
     let gift_id = gift.id;
     let id = gift_id.to_string();
     let product = gift.product.clone();

@@ -20,7 +20,7 @@
     const values = {};
     for (const f of typed(form)) if (f.type !== "radio" || f.checked) values[f.name] = f.value;
     try {
-      sessionStorage.setItem(KEPT + form.getAttribute("action"), JSON.stringify(values));
+      sessionStorage.setItem(KEPT + form.getAttribute("action") + "#" + form.id, JSON.stringify(values));
     } catch (_) {}
     const button = event.submitter;
     if (button && button.dataset.busy) {
@@ -44,7 +44,7 @@
     const sentBack = query.get("__err") ? query.get("__path") : null;
     try {
       for (const form of document.querySelectorAll("form[action]")) {
-        const key = KEPT + form.getAttribute("action");
+        const key = KEPT + form.getAttribute("action") + "#" + form.id;
         const kept = form.getAttribute("action") === sentBack ? JSON.parse(sessionStorage.getItem(key) || "{}") : {};
         for (const f of typed(form)) {
           if (!(f.name in kept)) continue;

@@ -91,7 +91,7 @@ fn Editor(view: OwnerListView) -> impl IntoView {
         <div class="mt-6 grid gap-6">
             // On a phone the gifts come right after adding one; sharing follows them (the
             // "Share" button above leads there).
-            {open.then(|| view! { <AddGiftPanel list_id=id.clone() /> })}
+            {open.then(|| view! { <AddGiftPanel list_id=id.clone() editor=routes::list_editor(&list.id) /> })}
 
             <section aria-labelledby="gifts-heading">
                 <h2 id="gifts-heading" class="text-lg font-semibold">"Gifts"</h2>

@@ -7,6 +7,7 @@ pub mod edge;
 pub mod form_key;
 mod headers;
 mod health;
+mod inert;
 mod logging;
 pub mod origin;
 pub mod page_cache;
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
                     state.page_cache.clone(),
                     page_cache::serve,
                 ))
+                .layer(axum::middleware::from_fn(inert::drop_hydration_data))
                 .layer(axum::middleware::from_fn(server_fn_errors::error_status))
                 // Innermost: a request answered for being too slow still gets every header.
                 .layer(axum::middleware::from_fn_with_state(

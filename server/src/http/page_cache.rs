@@ -224,8 +224,10 @@ pub async fn serve(
     if let Some(kept) = cache.fresh(&key) {
         return answer(&kept, &asked);
     }
+    // A page's age counts from before its reads: a change noted while it renders ends it.
+    let started = Instant::now();
     let response = next.run(request).await;
-    let Some(kept) = keepable(response, &id).await else {
+    let Some(kept) = keepable(response, &id, started).await else {
         return Response::builder()
             .status(StatusCode::INTERNAL_SERVER_ERROR)
             .body(Body::empty())
@@ -249,7 +251,7 @@ enum Keepable {
 
 /// The rendered response as a page to keep, or as it was. `None` only when its body cannot be
 /// read.
-async fn keepable(response: Response, id: &ListId) -> Option<Keepable> {
+async fn keepable(response: Response, id: &ListId, started: Instant) -> Option<Keepable> {
     let keep = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
         && !response.headers().contains_key(header::CONTENT_ENCODING)
@@ -276,7 +278,7 @@ async fn keepable(response: Response, id: &ListId) -> Option<Keepable> {
     ))
     .ok()?;
     Some(Keepable::Yes(Kept {
-        made: Instant::now(),
+        made: started,
         list_pk: keys::list_pk(id),
         etag,
         headers,

@@ -878,8 +878,13 @@ async fn a_stranger_gets_a_kept_page_that_never_outlives_a_change_to_its_list() 
     assert!(first.body.contains("3 of 3 still wanted"), "{}", first.body);
     assert_eq!(first.headers[header::CACHE_CONTROL], "private, no-cache");
     // The policy names the page's two inline elements by hash: no nonce, the same bytes for all.
-    let policy = first.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(policy.contains("script-src 'sha256-") && !policy.contains("nonce"), "{policy}");
+    let policy = first.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains("script-src 'sha256-") && !policy.contains("nonce"),
+        "{policy}"
+    );
     let kept = get_as(&state, &fresh_address(), &page).await;
     assert_eq!(kept.headers[header::ETAG].to_str().unwrap(), tag);
     assert_eq!(kept.body, first.body);
@@ -928,7 +933,10 @@ async fn a_stranger_gets_a_kept_page_that_never_outlives_a_change_to_its_list() 
     let with_reservation = site::get(
         &state,
         &page,
-        &format!("ewelists-reservations={}", reserved.cookie("ewelists-reservations").unwrap()),
+        &format!(
+            "ewelists-reservations={}",
+            reserved.cookie("ewelists-reservations").unwrap()
+        ),
     )
     .await;
     assert!(!with_reservation.headers.contains_key(header::ETAG));

@@ -334,3 +334,32 @@ async fn a_page_opened_from_another_page_is_that_page_not_a_redirect() {
         assert!(!response.headers().contains_key(header::LOCATION), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_page_without_islands_runs_only_its_own_script_allowed_by_its_hash() {
+    use base64::Engine;
+    use sha2::Digest;
+
+    let state = state(&unique_table()).await;
+    let (status, headers, body) = get(&state, "/privacy").await;
+    assert_eq!(status, StatusCode::OK);
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(!policy.contains("nonce") && !policy.contains("unsafe-inline"), "{policy}");
+    // One script: the page script, and the policy names exactly it. The framework's hydration
+    // data is gone (nothing hydrates here).
+    let scripts: Vec<&str> = body
+        .split("<script")
+        .skip(1)
+        .map(|s| {
+            let text = &s[s.find('>').unwrap() + 1..];
+            &text[..text.find("</script>").unwrap()]
+        })
+        .collect();
+    assert_eq!(scripts.len(), 1, "{scripts:?}");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(scripts[0]));
+    assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
+    assert!(!body.contains("__RESOLVED_RESOURCES"), "{body}");
+    // Nothing in it changes from one visitor to the next.
+    let (_, _, again) = get(&state, "/privacy").await;
+    assert_eq!(again, body);
+}
