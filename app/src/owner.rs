@@ -216,11 +216,22 @@ pub async fn create_list(
             ],
         );
         let details = fields::details(title, occasion, event_date, message)?;
-        let id = once.map_or_else(ListId::generate, |once| once.list_id());
+        let id = once
+            .as_ref()
+            .map_or_else(ListId::generate, |once| once.list_id());
         let list = GiftList::new(id, user.id, details, now());
         let services = services()?;
         limit(&services, LimitedAction::CreateList, &[user.id.as_str()]).await?;
-        services.store.create_list(&list).await?;
+        match services.store.create_list(&list).await {
+            // The id is taken: by this owner, it was this request, done before.
+            Err(crate::ports::StoreError::Conflict) if once.is_some() => {
+                let made = services.store.get_list(&list.id).await?;
+                if !made.is_some_and(|made| made.is_owned_by(&user.id)) {
+                    return Err(AppError::Conflict);
+                }
+            }
+            other => other?,
+        }
         leptos_axum::redirect(&crate::routes::list_editor(&list.id));
         Ok(list.id)
     })
@@ -435,7 +446,8 @@ pub async fn add_gift(
             None => GiftSource::Owner,
         };
         let gift = Gift::new(
-            once.map_or_else(GiftId::generate, |once| once.gift_id()),
+            once.as_ref()
+                .map_or_else(GiftId::generate, |once| once.gift_id()),
             id,
             product,
             source,
@@ -445,7 +457,12 @@ pub async fn add_gift(
         );
         let services = services()?;
         limit(&services, LimitedAction::AddGift, &[user.id.as_str()]).await?;
-        services.store.add_gift(&user.id, &gift).await?;
+        match services.store.add_gift(&user.id, &gift).await {
+            // Its id comes from the request: this request, done before.
+            Err(crate::ports::StoreError::Rule(domain::RuleError::GiftAlreadyOnList))
+                if once.is_some() => {}
+            other => other?,
+        }
         // Back to the editor as it is now, without the link that was looked up.
         leptos_axum::redirect(&crate::forms::with_done(
             &crate::routes::list_editor(&id),

@@ -181,13 +181,6 @@ pub async fn create(table: &Table, list: &GiftList) -> Result<(), StoreError> {
     {
         Written::Committed => Ok(()),
         _ => {
-            // An id made from a request (`domain::once`) is taken by the same request done
-            // before: the same owner's list is what was asked for.
-            let existing = load_meta(table, OP, &list.id).await?;
-            if existing.is_some_and(|meta| meta.list.is_owned_by(&list.owner)) {
-                tracing::info!(operation = OP, list = %list.id, "made by the same request before");
-                return Ok(());
-            }
             tracing::warn!(operation = OP, list = %list.id, "a list with this id exists");
             Err(StoreError::Conflict)
         }

@@ -344,7 +344,10 @@ async fn a_page_without_islands_runs_only_its_own_script_allowed_by_its_hash() {
     let (status, headers, body) = get(&state, "/privacy").await;
     assert_eq!(status, StatusCode::OK);
     let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(!policy.contains("nonce") && !policy.contains("unsafe-inline"), "{policy}");
+    assert!(
+        !policy.contains("nonce") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
     // One script: the page script, and the policy names exactly it. The framework's hydration
     // data is gone (nothing hydrates here).
     let scripts: Vec<&str> = body

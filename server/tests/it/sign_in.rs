@@ -452,8 +452,9 @@ async fn a_real_sign_in_through_the_hosted_ui_creates_the_account_once() {
     assert!(account.body.contains("Rae Real") && account.body.contains(&email));
 
     // A second sign-in: the same account, a NEW session id, and no second welcome.
+    // Started from the home page, it leads on to the owner's lists.
     let (again, second) = sign_in_for_real(&state, &email, "Right-pass-2026", "/").await;
-    assert_eq!(again.location(), "/");
+    assert_eq!(again.location(), "/lists");
     assert_ne!(second, cookie);
     let welcome = site::mail_to(&state, &email).await;
     assert_eq!(welcome.len(), 1, "one welcome email: {welcome:?}");
