@@ -139,6 +139,45 @@ test.describe("a guest", () => {
     await guest.close();
   });
 
+  test("a reservation whose answer was lost is made once when the form is sent again", async ({ page, browser }) => {
+    const listUrl = await makeList(page, "Lost answer", [{ title: "Night light", wanted: 3 }]);
+    const guest = await newGuest(browser, { javaScriptEnabled: false });
+    const g = await guest.newPage();
+    await g.goto(listUrl);
+    const card = await openReserveForm(g, "Night light");
+    const email = unique("dee");
+    await card.getByLabel("Your name").fill("Dee");
+    await card.getByLabel("Your email").fill(email);
+    // The server does the work, but its answer never reaches the browser.
+    let sent: string | null = null;
+    await g.route("**/api/reserve", async (route) => {
+      sent = route.request().postData();
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    await card.getByRole("button", { name: "Reserve it" }).click();
+    await expect.poll(() => sent).not.toBeNull();
+    await g.unroute("**/api/reserve");
+    // Sent again as the browser resends a form (its body, its cookies): the same reservation.
+    const again = await g.request.post("/api/reserve", {
+      data: sent!,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: new URL(listUrl).origin,
+        referer: g.url(),
+        accept: "text/html",
+      },
+      maxRedirects: 0,
+    });
+    expect(again.status()).toBe(302);
+    expect(again.headers()["location"]).toMatch(/^\/reservations\/[^?]+\?new=1$/);
+    await g.goto(listUrl);
+    await expect(g.getByTestId("gift-availability")).toHaveText("2 of 3 still wanted");
+    await expect(g.getByTestId("mine")).toHaveText("You reserved 1");
+    expect(await outbox(email, 2)).toHaveLength(1);
+    await guest.close();
+  });
+
   test("a refused reservation opens only its own gift's form, with what was typed", async ({ page, browser }) => {
     const listUrl = await makeList(page, "Two gifts", [
       { title: "Rocking horse", wanted: 1 },
