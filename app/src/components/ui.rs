@@ -37,24 +37,16 @@ pub fn FieldError(
 }
 
 /// A form's submit button. While its form is being sent it says `busy` and a second press does
-/// nothing (the page script, `crate::PAGE_SCRIPT`; an island passes its own `pending`).
+/// nothing (the page script, `crate::PAGE_SCRIPT`, reads `data-busy`).
 #[component]
 pub fn SubmitButton(
     label: &'static str,
     busy: &'static str,
     #[prop(default = PRIMARY)] class: &'static str,
-    #[prop(optional, into)] pending: Option<Signal<bool>>,
 ) -> impl IntoView {
-    let pending = move || pending.is_some_and(|p| p.get());
     view! {
-        <button
-            type="submit"
-            class=class
-            data-busy=busy
-            disabled=pending
-            aria-busy=move || pending().then_some("true")
-        >
-            {move || if pending() { busy } else { label }}
+        <button type="submit" class=class data-busy=busy>
+            {label}
         </button>
     }
 }
