@@ -78,7 +78,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce: Option<leptos::nonce::Nonce> = None;
     let style = match use_context::<InlineStyle>() {
         Some(InlineStyle(css)) => {
-            view! { <style nonce=nonce.clone() inner_html=css.to_string()></style> }.into_any()
+            view! { <style nonce=nonce.clone() inner_html=css></style> }.into_any()
         }
         // The file names carry their content's hash (cargo-leptos `hash-files`).
         None => view! { <HashedStylesheet options=options.clone() id="ewelists" /> }.into_any(),

@@ -909,19 +909,7 @@ async fn a_stranger_gets_a_kept_page_that_never_outlives_a_change_to_its_list() 
     assert_eq!(compressed.headers[header::CONTENT_ENCODING], "br");
 
     // A reservation changes the page at once.
-    let reserved = post(
-        &state,
-        guest::Reserve::PATH,
-        "",
-        &form(&[
-            ("list_id", &list),
-            ("gift_id", &gift),
-            ("name", "Vic"),
-            ("email", &unique_email("vic")),
-            ("quantity", "1"),
-        ]),
-    )
-    .await;
+    let reserved = reserve(&state, &list, &gift, "Vic", &unique_email("vic"), "1").await;
     assert!(reserved.status.is_redirection() || reserved.status.is_success());
     let after = get_as(&state, &fresh_address(), &page).await;
     assert!(after.body.contains("2 of 3 still wanted"), "{}", after.body);
