@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod backup;
 pub mod catalogue;
 pub mod config;
 pub mod fetch;

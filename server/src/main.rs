@@ -3,7 +3,9 @@
 //! `server sweep`: finishes list deletions that were interrupted and deletes guests' data past
 //! its retention (daily in AWS); `server outbox`: how many mails
 //! wait and how many were given up; `server mail-feedback <file>`: suppresses the mailboxes
-//! that a file of the mail service's bounce and complaint reports names.
+//! that a file of the mail service's bounce and complaint reports names; `server export <file>
+//! [--segments N]` and `server import <file> [--resume]`: the table to and from JSON Lines
+//! (`server::backup`).
 //!
 //! Started by the AWS Lambda runtime, it runs as the function its handler names
 //! (`server::lambda`). Settings kept in Secrets Manager are read first (`server::secrets`).
@@ -13,13 +15,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use leptos::config::{get_configuration, LeptosOptions};
+use server::backup::{self, BackupError};
 use server::catalogue::{self, CatalogueFileError};
 use server::config::Config;
-use server::store::schema;
+use server::store::{schema, Table};
 use server::{http, lambda, telemetry, AppState};
 
 const USAGE: &str = "usage: server [serve | migrate | check-config | sweep | outbox | \
-                     import-catalogue <file> | mail-feedback <file>]";
+                     import-catalogue <file> | mail-feedback <file> | \
+                     export <file> [--segments N] | import <file> [--resume]]";
 
 /// sysexits' EX_DATAERR: the catalogue file has problems.
 const EX_DATAERR: u8 = 65;
@@ -33,10 +37,21 @@ async fn main() -> ExitCode {
     let file = match command {
         "serve" | "migrate" | "check-config" | "sweep" | "outbox" => None,
         "import-catalogue" | "mail-feedback" if args.len() == 2 => args.get(1).map(PathBuf::from),
+        "export" | "import" if args.len() >= 2 => args.get(1).map(PathBuf::from),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
+    };
+    let backup = match command {
+        "export" | "import" => match BackupOptions::parse(command, &args[2..]) {
+            Some(options) => Some(options),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
     };
     let mut vars: HashMap<String, String> = std::env::vars().collect();
     let sdk = server::aws_sdk_config().await;
@@ -78,6 +93,9 @@ async fn main() -> ExitCode {
     let table = state.config.table.name.clone();
 
     match (command, file) {
+        ("export" | "import", Some(file)) => {
+            return backup_command(&state, &file, backup.unwrap_or_default()).await
+        }
         ("import-catalogue", Some(file)) => return import_catalogue(&state, &file).await,
         ("mail-feedback", Some(file)) => return mail_feedback(&state, &file).await,
         _ => {}
@@ -224,6 +242,110 @@ async fn import_catalogue(state: &AppState, file: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The options of `server export` and `server import`.
+#[derive(Debug, Default, Clone, Copy)]
+struct BackupOptions {
+    export: bool,
+    segments: Option<u32>,
+    resume: bool,
+}
+
+impl BackupOptions {
+    fn parse(command: &str, rest: &[String]) -> Option<Self> {
+        let mut options = Self {
+            export: command == "export",
+            ..Self::default()
+        };
+        let mut rest = rest.iter();
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--segments" if options.export => {
+                    let n = rest.next()?.parse::<u32>().ok()?;
+                    (1..=backup::MAX_SEGMENTS).contains(&n).then_some(())?;
+                    options.segments = Some(n);
+                }
+                "--resume" if !options.export => options.resume = true,
+                _ => return None,
+            }
+        }
+        Some(options)
+    }
+}
+
+/// The most memory this process has held (Linux' `VmHWM`), for the backup commands' reports.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or_else(|| "unknown".to_owned(), |kb| format!("{} MiB", kb / 1024))
+}
+
+/// `server export <file>` / `server import <file>`: progress on stderr, the outcome on stdout.
+async fn backup_command(state: &AppState, file: &Path, options: BackupOptions) -> ExitCode {
+    let table = Table::new(state.dynamodb.clone(), state.config.table.name.clone());
+    let started = std::time::Instant::now();
+    let report = |done: u64| {
+        let elapsed = started.elapsed();
+        eprintln!("… {done} items, {:.0} items/s", backup::rate(done, elapsed));
+    };
+    let name = table.table_name().to_owned();
+    let outcome = if options.export {
+        let segments = options.segments.unwrap_or(backup::DEFAULT_SEGMENTS);
+        backup::export(&table, file, segments, &report)
+            .await
+            .map(|done| {
+                println!(
+                    "exported {} items from {name} to {} in {:.1} s ({:.0} items/s, {segments} \
+                 segments); peak memory {}",
+                    done.items,
+                    file.display(),
+                    done.elapsed.as_secs_f64(),
+                    backup::rate(done.items, done.elapsed),
+                    peak_memory()
+                );
+                ExitCode::SUCCESS
+            })
+    } else {
+        backup::import(&table, file, options.resume, &report)
+            .await
+            .map(|done| {
+                println!(
+                    "imported {} lines from {} into {name} in {:.1} s ({:.0} items/s); the table \
+                 holds {} items; peak memory {}",
+                    done.lines,
+                    file.display(),
+                    done.elapsed.as_secs_f64(),
+                    backup::rate(done.lines, done.elapsed),
+                    done.in_table,
+                    peak_memory()
+                );
+                if done.complete() {
+                    ExitCode::SUCCESS
+                } else {
+                    eprintln!(
+                        "ewelists: the table holds {} items but the file has {} lines",
+                        done.in_table, done.lines
+                    );
+                    ExitCode::FAILURE
+                }
+            })
+    };
+    outcome.unwrap_or_else(|err| {
+        eprintln!("ewelists: {err}");
+        match err {
+            BackupError::BadLine { .. } => ExitCode::from(EX_DATAERR),
+            BackupError::File { .. } if !options.export => ExitCode::from(EX_NOINPUT),
+            BackupError::NotEmpty(_) => ExitCode::from(EX_DATAERR),
+            _ => ExitCode::FAILURE,
+        }
+    })
 }
 
 /// Loads the seed catalogue (local and test). A relative path is read from the directory of

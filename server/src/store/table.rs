@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, DeleteRequest, KeysAndAttributes, Put, ReturnValue,
-    TransactWriteItem, Update, WriteRequest,
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest,
+    ReturnValue, Select, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -176,6 +176,11 @@ impl Table {
             lost_races: AtomicU64::new(0),
             transaction_conflicts: AtomicU64::new(0),
         }
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        &self.name
     }
 
     /// Rounds that lost a race (each was retried, or ended in `Conflict`).
@@ -472,6 +477,71 @@ impl Table {
         }
     }
 
+    /// One page of segment `segment` of a parallel scan in `segments` segments, and where the
+    /// next page starts (`None` after the last): for operators' commands, never for a request.
+    pub async fn scan_segment(
+        &self,
+        op: &'static str,
+        segment: u32,
+        segments: u32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let page = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .segment(i32::try_from(segment).unwrap_or(i32::MAX))
+            .total_segments(i32::try_from(segments).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| self.fail(op, &e))?;
+        let next = page.last_evaluated_key.filter(|key| !key.is_empty());
+        Ok((page.items.unwrap_or_default(), next))
+    }
+
+    /// How many items the table holds, by a parallel counting scan in `segments` segments
+    /// (exact, unlike the table's description, which DynamoDB updates every few hours).
+    pub async fn count_items(&self, op: &'static str, segments: u32) -> Result<u64, StoreError> {
+        let counts = (0..segments).map(|segment| async move {
+            let mut count = 0_u64;
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .scan()
+                    .table_name(&self.name)
+                    .select(Select::Count)
+                    .segment(i32::try_from(segment).unwrap_or(i32::MAX))
+                    .total_segments(i32::try_from(segments).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| self.fail(op, &e))?;
+                count += u64::try_from(page.count).unwrap_or(0);
+                match page.last_evaluated_key {
+                    Some(key) if !key.is_empty() => start = Some(key),
+                    _ => return Ok::<_, StoreError>(count),
+                }
+            }
+        });
+        Ok(futures::future::try_join_all(counts).await?.iter().sum())
+    }
+
+    /// Whether the table holds no item at all.
+    pub async fn is_empty(&self, op: &'static str) -> Result<bool, StoreError> {
+        let page = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .limit(1)
+            .select(Select::Count)
+            .send()
+            .await
+            .map_err(|e| self.fail(op, &e))?;
+        Ok(page.count == 0 && page.last_evaluated_key.is_none_or(|key| key.is_empty()))
+    }
+
     /// Every item whose `attribute` starts with `prefix`, by a full scan: for operators'
     /// commands and tests, never for a request.
     pub async fn scan_prefix(
@@ -698,21 +768,55 @@ impl Table {
     /// Deletes `keys` with `BatchWriteItem`, 25 at a time, resending unprocessed items with a
     /// growing pause.
     pub async fn batch_delete(&self, op: &'static str, keys: Vec<Item>) -> Result<(), StoreError> {
-        for key in &keys {
-            super::changes::LISTS.note(key);
+        let requests = keys
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+                    .map_err(|e| self.fail("build delete request", &e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_write(op, "batch delete", requests).await
+    }
+
+    /// Writes `items` as they are (no condition: an item already there is replaced) with
+    /// `BatchWriteItem`, 25 at a time, resending unprocessed items with a growing pause. For
+    /// operators' commands (`server import`), never for a request.
+    pub async fn batch_put(&self, op: &'static str, items: Vec<Item>) -> Result<(), StoreError> {
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|p| WriteRequest::builder().put_request(p).build())
+                    .map_err(|e| self.fail("build put request", &e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_write(op, "batch put", requests).await
+    }
+
+    async fn batch_write(
+        &self,
+        op: &'static str,
+        what: &'static str,
+        requests: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
+        for request in &requests {
+            let key = request
+                .put_request()
+                .map(|p| p.item())
+                .or_else(|| request.delete_request().map(|d| d.key()));
+            if let Some(key) = key {
+                super::changes::LISTS.note(key);
+            }
         }
-        for chunk in keys.chunks(BATCH_SIZE) {
-            let requests = chunk
-                .iter()
-                .map(|key| {
-                    DeleteRequest::builder()
-                        .set_key(Some(key.clone()))
-                        .build()
-                        .map(|d| WriteRequest::builder().delete_request(d).build())
-                        .map_err(|e| self.fail("build delete request", &e))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            self.until_processed(op, "batch delete", requests, |requests| async move {
+        let mut requests = requests.into_iter().peekable();
+        while requests.peek().is_some() {
+            let chunk: Vec<_> = requests.by_ref().take(BATCH_SIZE).collect();
+            self.until_processed(op, what, chunk, |requests| async move {
                 let out = self
                     .client
                     .batch_write_item()

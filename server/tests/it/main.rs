@@ -8,6 +8,7 @@
 mod common;
 
 mod auth_store;
+mod backup;
 mod catalogue;
 mod guest;
 mod limits;
