@@ -5,7 +5,8 @@
 //! wait and how many were given up; `server mail-feedback <file>`: suppresses the mailboxes
 //! that a file of the mail service's bounce and complaint reports names; `server export <file>
 //! [--segments N]` and `server import <file> [--resume]`: the table to and from JSON Lines
-//! (`server::backup`).
+//! (`server::backup`); `server users export <file>` and `server users import <file>`: the user
+//! pool's people to and from JSON Lines (`server::backup::users`).
 //!
 //! Started by the AWS Lambda runtime, it runs as the function its handler names
 //! (`server::lambda`). Settings kept in Secrets Manager are read first (`server::secrets`).
@@ -23,7 +24,8 @@ use server::{http, lambda, telemetry, AppState};
 
 const USAGE: &str = "usage: server [serve | migrate | check-config | sweep | outbox | \
                      import-catalogue <file> | mail-feedback <file> | \
-                     export <file> [--segments N] | import <file> [--resume]]";
+                     export <file> [--segments N] | import <file> [--resume] | \
+                     users export <file> | users import <file>]";
 
 /// sysexits' EX_DATAERR: the catalogue file has problems.
 const EX_DATAERR: u8 = 65;
@@ -38,6 +40,9 @@ async fn main() -> ExitCode {
         "serve" | "migrate" | "check-config" | "sweep" | "outbox" => None,
         "import-catalogue" | "mail-feedback" if args.len() == 2 => args.get(1).map(PathBuf::from),
         "export" | "import" if args.len() >= 2 => args.get(1).map(PathBuf::from),
+        "users" if args.len() == 3 && matches!(args[1].as_str(), "export" | "import") => {
+            args.get(2).map(PathBuf::from)
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -96,6 +101,7 @@ async fn main() -> ExitCode {
         ("export" | "import", Some(file)) => {
             return backup_command(&state, &file, backup.unwrap_or_default()).await
         }
+        ("users", Some(file)) => return users_command(&state, &args[1], &file).await,
         ("import-catalogue", Some(file)) => return import_catalogue(&state, &file).await,
         ("mail-feedback", Some(file)) => return mail_feedback(&state, &file).await,
         _ => {}
@@ -346,6 +352,40 @@ async fn backup_command(state: &AppState, file: &Path, options: BackupOptions) -
             _ => ExitCode::FAILURE,
         }
     })
+}
+
+/// `server users export <file>` / `server users import <file>`.
+async fn users_command(state: &AppState, action: &str, file: &Path) -> ExitCode {
+    let outcome = if action == "export" {
+        backup::users::export(&state.pool, file).await.map(|count| {
+            println!(
+                "exported {count} people from the user pool to {}",
+                file.display()
+            );
+        })
+    } else {
+        backup::users::import(&state.pool, file).await.map(|done| {
+            println!(
+                "imported {} into the user pool: {} created, {} already there, {} who sign in \
+                 with another provider (they come back by signing in with it)",
+                file.display(),
+                done.created,
+                done.already_there,
+                done.external
+            );
+        })
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ewelists: {err}");
+            match err {
+                BackupError::BadProfile { .. } => ExitCode::from(EX_DATAERR),
+                BackupError::File { .. } if action == "import" => ExitCode::from(EX_NOINPUT),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
 }
 
 /// Loads the seed catalogue (local and test). A relative path is read from the directory of

@@ -1,4 +1,5 @@
-//! Backups of the table beyond point-in-time recovery (see `docs/operations.md`):
+//! Backups of the table beyond point-in-time recovery, and of the user pool ([`users`]); see
+//! `docs/operations.md`:
 //! - [`export`] (`server export FILE`) streams every item to a JSON Lines file ([`line`]),
 //!   scanning the table in parallel segments, with a few pages in flight at most;
 //! - [`import`] (`server import FILE`) checks every line, then loads them into an empty table
@@ -8,6 +9,7 @@
 //! once a second.
 
 pub mod line;
+pub mod users;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -48,6 +50,14 @@ pub enum BackupError {
         line: u64,
         problem: line::LineError,
     },
+    #[error("{}, line {line}: {problem}", path.display())]
+    BadProfile {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+    },
+    #[error("the user pool could not be read or written (see the log)")]
+    Pool(#[from] crate::auth::pool::PoolError),
     #[error("an item cannot be exported: {0}")]
     Unwritable(#[from] line::UnknownKind),
     #[error("the table {0} already holds items: import into an empty table (made by `server migrate`), or give --resume to finish an interrupted import")]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::common::site::{outbox_all, Pool};
 use crate::common::{fixture, list_with_gifts, Fixture, Item};
 
 const BIN: &str = env!("CARGO_BIN_EXE_server");
@@ -256,4 +257,91 @@ async fn an_export_that_cannot_be_written_fails_and_leaves_no_file() {
     let usage = run(&source.table, &["export", "f", "--segments", "0"]);
     assert_eq!(usage.status.code(), Some(2), "{}", said(&usage));
     source.drop_table().await;
+}
+
+/// The value of attribute `name` of an AdminGetUser answer.
+fn attribute(user: &serde_json::Value, name: &str) -> Option<String> {
+    user["UserAttributes"]
+        .as_array()?
+        .iter()
+        .find(|a| a["Name"] == name)
+        .and_then(|a| a["Value"].as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn the_pool_s_people_move_to_a_new_pool_with_their_groups_and_no_invitation() {
+    let from = Pool::from_stack();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let admin = format!("admin-{tag}@example.com");
+    let unverified = format!("unverified-{tag}@example.com");
+    from.add_user(&admin, "Ada Admin", "Secret-pass-1", true)
+        .await;
+    from.add_to_group(&admin, "admin").await;
+    from.add_user(&unverified, "Uma Unverified", "Secret-pass-2", false)
+        .await;
+    let file = scratch("users.jsonl");
+    let file_arg = file.to_str().unwrap();
+    let table = format!("users-{tag}"); // not read by the users commands
+
+    let exported = run(&table, &["users", "export", file_arg]);
+    assert!(exported.status.success(), "{}", said(&exported));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line_of = |email: &str| -> serde_json::Value {
+        let line = text
+            .lines()
+            .find(|l| l.contains(email))
+            .unwrap_or_else(|| panic!("{email} not exported: {text}"));
+        serde_json::from_str(line).unwrap()
+    };
+    let ada = line_of(&admin);
+    assert_eq!(ada["name"], "Ada Admin");
+    assert_eq!(ada["email_verified"], true);
+    assert_eq!(ada["groups"], serde_json::json!(["admin"]));
+    assert_eq!(line_of(&unverified)["email_verified"], false);
+    assert!(!text.contains("Secret-pass"), "no password leaves the pool");
+
+    // Into a new, empty pool.
+    let to = from.create(&format!("moved-{tag}")).await;
+    let import = |args: &'static [&'static str]| {
+        let mut command = command(&table, args);
+        command
+            .arg(file_arg)
+            .env("EWELISTS_COGNITO_ISSUER", to.issuer());
+        command.output().unwrap()
+    };
+    let imported = import(&["users", "import"]);
+    assert!(imported.status.success(), "{}", said(&imported));
+    let people = text.lines().count();
+    assert!(
+        String::from_utf8_lossy(&imported.stdout).contains(&format!("{people} created")),
+        "{}",
+        said(&imported)
+    );
+    let moved = to.user(&admin).await.expect("the admin is in the new pool");
+    assert_eq!(attribute(&moved, "name").as_deref(), Some("Ada Admin"));
+    assert_eq!(attribute(&moved, "email_verified").as_deref(), Some("true"));
+    // Confirmed with a password nobody knows: "Forgot your password?" works, and no
+    // invitation (with a temporary password) was sent.
+    assert_eq!(moved["UserStatus"], "CONFIRMED");
+    assert_eq!(
+        to.groups(moved["Username"].as_str().unwrap()).await,
+        ["admin"]
+    );
+    let uma = to.user(&unverified).await.expect("moved");
+    assert_eq!(attribute(&uma, "email_verified").as_deref(), Some("false"));
+    assert!(outbox_all()
+        .await
+        .iter()
+        .all(|mail| !mail.to.iter().any(|to| to == &admin || to == &unverified)));
+
+    // Again: nobody is created twice.
+    let again = import(&["users", "import"]);
+    assert!(again.status.success(), "{}", said(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains(&format!("0 created, {people} already there")),
+        "{}",
+        said(&again)
+    );
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }

@@ -342,6 +342,88 @@ impl Pool {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 
+    /// A new, empty pool on the same stand-in, signing in by email as the site's does.
+    pub async fn create(&self, name: &str) -> Self {
+        let created = self
+            .call(
+                "CreateUserPool",
+                serde_json::json!({"PoolName": name, "UsernameAttributes": ["email"]}),
+            )
+            .await;
+        Self {
+            endpoint: self.endpoint.clone(),
+            pool_id: created["UserPool"]["Id"].as_str().unwrap().to_owned(),
+            http: self.http.clone(),
+        }
+    }
+
+    /// The issuer of this pool's tokens (`EWELISTS_COGNITO_ISSUER` for it).
+    pub fn issuer(&self) -> String {
+        let region = self.pool_id.split('_').next().unwrap();
+        format!(
+            "https://cognito-idp.{region}.amazonaws.com/{}",
+            self.pool_id
+        )
+    }
+
+    /// Puts `username` in `group`, making the group first if needed.
+    pub async fn add_to_group(&self, username: &str, group: &str) {
+        let body = serde_json::json!({"UserPoolId": self.pool_id, "GroupName": group});
+        let _ = self.try_call("CreateGroup", body).await;
+        self.call(
+            "AdminAddUserToGroup",
+            serde_json::json!({"UserPoolId": self.pool_id, "Username": username, "GroupName": group}),
+        )
+        .await;
+    }
+
+    /// The user signing in as `email` (AdminGetUser), if any.
+    pub async fn user(&self, email: &str) -> Option<serde_json::Value> {
+        self.try_call(
+            "AdminGetUser",
+            serde_json::json!({"UserPoolId": self.pool_id, "Username": email}),
+        )
+        .await
+    }
+
+    /// The groups `username` is in.
+    pub async fn groups(&self, username: &str) -> Vec<String> {
+        let out = self
+            .call(
+                "AdminListGroupsForUser",
+                serde_json::json!({"UserPoolId": self.pool_id, "Username": username}),
+            )
+            .await;
+        out["Groups"]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .filter_map(|g| g["GroupName"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn try_call(&self, op: &str, body: serde_json::Value) -> Option<serde_json::Value> {
+        let response = self
+            .http
+            .post(format!("{}/", self.endpoint))
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .header(
+                "X-Amz-Target",
+                format!("AWSCognitoIdentityProviderService.{op}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        if !response.status().is_success() {
+            return None;
+        }
+        serde_json::from_str(&response.text().await.unwrap()).ok()
+    }
+
     /// A confirmed user with this email, name and password; `verified` sets `email_verified`.
     pub async fn add_user(&self, email: &str, name: &str, password: &str, verified: bool) {
         self.call(
