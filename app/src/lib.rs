@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod components;
+pub mod content;
 #[cfg(feature = "ssr")]
 pub mod csp;
 pub mod error;
@@ -24,7 +25,7 @@ pub mod request;
 pub mod routes;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     SsrMode,
@@ -32,11 +33,24 @@ use leptos_router::{
 
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
-    account::AccountPage, dashboard::DashboardPage, error::ErrorPage, home::HomeRoute,
-    list_editor::ListEditorPage, list_settings::ListSettingsPage, new_list::NewListPage,
-    not_found::NotFound, privacy::PrivacyPage, public_list::PublicListPage,
-    reservation::ReservationPage, sign_in_problem::SignInProblemPage,
+    account::AccountPage,
+    dashboard::DashboardPage,
+    error::ErrorPage,
+    home::HomeRoute,
+    ideas::{IdeaPage, IdeasPage},
+    list_editor::ListEditorPage,
+    list_settings::ListSettingsPage,
+    new_list::NewListPage,
+    not_found::NotFound,
+    privacy::PrivacyPage,
+    public_list::PublicListPage,
+    reservation::ReservationPage,
+    sign_in_problem::SignInProblemPage,
+    written::WrittenPage,
 };
+
+/// What the site is, in one sentence (the home page's description).
+pub const SITE_DESCRIPTION: &str = "Gift lists for baby showers, birthdays, Christmas and christenings: add gifts from any shop, share one link, and guests reserve without an account.";
 
 /// The script of every page (forms that say they are being sent, the phone menu closing on a
 /// link). Inline and tiny; the page works without it.
@@ -113,10 +127,6 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Ewelists".to_owned() } else { format!("{page} · Ewelists") }
         } />
-        <Meta
-            name="description"
-            content="Gift lists for baby showers, birthdays, Christmas and christenings: add gifts from any shop, share one link, and guests reserve without an account."
-        />
         <Router>
             <div id="app" class="flex min-h-dvh flex-col">
                 <a
@@ -134,6 +144,12 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=routes::HOME view=HomeRoute ssr=SsrMode::Async />
                             <Route path=routes::PRIVACY view=PrivacyPage ssr=SsrMode::Async />
+                            <Route path=routes::HOW_IT_WORKS view=|| view! { <WrittenPage slug="how-it-works" /> } ssr=SsrMode::Async />
+                            <Route path=routes::FAQ view=|| view! { <WrittenPage slug="faq" /> } ssr=SsrMode::Async />
+                            <Route path=routes::TERMS view=|| view! { <WrittenPage slug="terms" /> } ssr=SsrMode::Async />
+                            <Route path=routes::COOKIES view=|| view! { <WrittenPage slug="cookies" /> } ssr=SsrMode::Async />
+                            <Route path=routes::IDEAS view=IdeasPage ssr=SsrMode::Async />
+                            <Route path=routes::IDEA view=IdeaPage ssr=SsrMode::Async />
                             <Route path=routes::ACCOUNT view=AccountPage ssr=SsrMode::Async />
                             <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage ssr=SsrMode::Async />
                             <Route path=routes::DASHBOARD view=DashboardPage ssr=SsrMode::Async />

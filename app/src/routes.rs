@@ -208,6 +208,22 @@ pub const SIGN_OUT: RoutePath = RoutePath::new("/auth/sign-out");
 pub const HEALTH: RoutePath = RoutePath::new("/healthz");
 /// What the site keeps about people, and for how long.
 pub const PRIVACY: RoutePath = RoutePath::new("/privacy");
+/// How Ewelists works, for owners and guests (a written page: `content/pages/`).
+pub const HOW_IT_WORKS: RoutePath = RoutePath::new("/how-it-works");
+/// Questions people ask.
+pub const FAQ: RoutePath = RoutePath::new("/faq");
+/// The terms of use.
+pub const TERMS: RoutePath = RoutePath::new("/terms");
+/// Which cookies the site sets, and why.
+pub const COOKIES: RoutePath = RoutePath::new("/cookies");
+/// The list-ideas articles.
+pub const IDEAS: RoutePath = RoutePath::new("/ideas");
+/// One article ([`idea`]), whose products a signed-in owner adds to a list.
+pub const IDEA: RoutePath = RoutePath::new("/ideas/:slug").with_form_key();
+/// The pages search engines may list.
+pub const SITEMAP: RoutePath = RoutePath::new("/sitemap.xml");
+/// What search engines may crawl (nothing, but in production).
+pub const ROBOTS: RoutePath = RoutePath::new("/robots.txt");
 /// The signed-in person's data, as a JSON download.
 pub const ACCOUNT_DATA: RoutePath = RoutePath::new("/account/data").signed_in();
 /// Where the account page's "delete my account" form posts.
@@ -215,9 +231,15 @@ pub const ACCOUNT_DELETE: RoutePath = RoutePath::new("/account/delete").signed_i
 
 /// Every address, pages first in the router's order (the first route that matches wins, so a
 /// fixed path comes before a parameter in the same place).
-pub const ALL: [RoutePath; 16] = [
+pub const ALL: [RoutePath; 24] = [
     HOME,
     PRIVACY,
+    HOW_IT_WORKS,
+    FAQ,
+    TERMS,
+    COOKIES,
+    IDEAS,
+    IDEA,
     ACCOUNT,
     ACCOUNT_DATA,
     ACCOUNT_DELETE,
@@ -232,13 +254,23 @@ pub const ALL: [RoutePath; 16] = [
     SIGN_IN_CALLBACK,
     SIGN_OUT,
     HEALTH,
+    SITEMAP,
+    ROBOTS,
 ];
+
+/// The pages in the sitemap, beside every article: what anyone may find by searching.
+pub const IN_SITEMAP: [RoutePath; 7] = [HOME, HOW_IT_WORKS, IDEAS, FAQ, PRIVACY, TERMS, COOKIES];
 
 /// Where server functions answer: each one's `PATH` starts with this and `/`.
 pub const SERVER_FUNCTIONS: &str = "/api";
 
 /// The sign-in flow's addresses start with this; none of them is a place to return to.
 const SIGN_IN_FLOW_PREFIX: &str = "/auth/";
+
+/// The list-ideas article `slug`.
+pub fn idea(slug: &str) -> String {
+    IDEA.fill(&[slug])
+}
 
 /// The owner's editor for `list`.
 pub fn list_editor(list: &ListId) -> String {

@@ -70,9 +70,9 @@ test.describe("the app shell", () => {
     await page.locator("#menu-button").click();
     await expect(page.locator("#mobile-menu")).toHaveAttribute("open", "");
     await expect(menu).toBeVisible();
-    await menu.getByRole("link", { name: "For guests" }).click();
-    await expect(menu).toBeHidden();
-    await expect(page).toHaveURL(/#for-guests$/);
+    await menu.getByRole("link", { name: "List ideas" }).click();
+    await expect(page).toHaveURL(/\/ideas$/);
+    await expect(page.locator("#mobile-menu nav")).toBeHidden();
   });
 
   test("the desktop header shows its links @desktop", async ({ page }) => {

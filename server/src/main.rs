@@ -166,6 +166,11 @@ async fn main() -> ExitCode {
 
 /// The local table and seed where the settings ask for them (local and test), before serving.
 async fn prepare(state: &AppState) -> Result<(), ()> {
+    // The written pages and articles are in the binary: a bad one is a bad build.
+    if let Err(err) = app::content::check() {
+        tracing::error!(%err, "content");
+        return Err(());
+    }
     if state.config.auto_migrate {
         if let Err(err) = schema::migrate(&state.dynamodb, &state.config.table.name).await {
             tracing::error!(%err, "auto-migration failed");

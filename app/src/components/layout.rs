@@ -3,12 +3,20 @@
 use leptos::prelude::*;
 
 use crate::components::account::AccountLink;
+use crate::routes;
 
 /// Links shown in the header (and repeated in the footer).
 const NAV_LINKS: [(&str, &str); 3] = [
-    ("/#how-it-works", "How it works"),
-    ("/#for-guests", "For guests"),
-    ("/#surprise", "Keeping the surprise"),
+    (routes::HOW_IT_WORKS.path(), "How it works"),
+    (routes::IDEAS.path(), "List ideas"),
+    (routes::FAQ.path(), "FAQ"),
+];
+
+/// The footer's links to the site's rules.
+const SMALL_PRINT: [(&str, &str); 3] = [
+    (routes::PRIVACY.path(), "Privacy"),
+    (routes::TERMS.path(), "Terms"),
+    (routes::COOKIES.path(), "Cookies"),
 ];
 
 /// The list of site links, styled per place; used by the header, its mobile menu and the footer.
@@ -86,7 +94,12 @@ pub fn Footer() -> impl IntoView {
                         list_class="flex flex-wrap gap-x-4 gap-y-1"
                         link_class="inline-flex min-h-11 items-center hover:text-rose-700"
                     />
-                    <a href=crate::routes::PRIVACY.path() class="inline-flex min-h-11 items-center hover:text-rose-700">"Privacy"</a>
+                    {SMALL_PRINT
+                        .iter()
+                        .map(|(href, label)| view! {
+                            <a href=*href class="inline-flex min-h-11 items-center hover:text-rose-700">{*label}</a>
+                        })
+                        .collect_view()}
                 </nav>
             </div>
         </footer>

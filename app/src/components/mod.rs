@@ -5,5 +5,6 @@ pub mod add_gift;
 pub mod gift_card;
 pub mod layout;
 pub mod list_fields;
+pub mod meta;
 pub mod share;
 pub mod ui;

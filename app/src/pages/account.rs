@@ -2,8 +2,8 @@
 //! Both of the latter are plain links and forms to the server's own addresses, so they work
 //! without the page's script.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::account::my_account;
@@ -18,8 +18,7 @@ pub fn AccountPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| my_account());
 
     view! {
-        <Title text="Your account" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Your account" description="Your Ewelists account: download your data or delete your account." noindex=true />
         <section class="mx-auto max-w-xl px-4 py-10">
             <h1 class="text-2xl font-bold">"Your account"</h1>
             <Suspense fallback=|| view! { <p class="mt-6 text-stone-600">"Loading…"</p> }>

@@ -1,7 +1,7 @@
 //! `/lists`: the owner's lists (home once signed in).
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 
 use crate::components::ui::{CARD, PRIMARY};
 use crate::owner::{my_lists, ListSummary};
@@ -13,8 +13,7 @@ pub fn DashboardPage() -> impl IntoView {
     let lists = Resource::new(|| (), |_| my_lists());
 
     view! {
-        <Title text="Your lists" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Your lists" description="Your gift lists on Ewelists." noindex=true />
         <section class="mx-auto max-w-3xl px-4 py-8">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <h1 class="text-2xl font-bold">"Your lists"</h1>

@@ -1,7 +1,7 @@
 //! What a page shows when rendering it failed.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The error boundary's fallback: a plain apology with the errors' own words, and a way back.
 ///
@@ -22,7 +22,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
     };
 
     view! {
-        <Title text="Something went wrong" />
+        <PageMeta title="Something went wrong" description="Something went wrong on Ewelists." noindex=true />
         <section role="alert" class="mx-auto max-w-xl px-4 py-16 text-center">
             <h1 class="text-3xl font-bold">"Something went wrong"</h1>
             <ul class="mt-4 text-stone-700">{messages}</ul>

@@ -1,8 +1,8 @@
 //! The home page for visitors: what Ewelists does, with a live preview of a list per occasion.
 
+use crate::components::meta::PageMeta;
 use domain::Occasion;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// A few gifts that show what a list for each occasion could hold.
 fn sample_gifts(occasion: Occasion) -> [(&'static str, &'static str); 3] {
@@ -55,7 +55,7 @@ pub fn HomeRoute() -> impl IntoView {
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
-        <Title text="" />
+        <PageMeta title="" description=crate::SITE_DESCRIPTION />
         <section class="bg-gradient-to-b from-rose-50 to-stone-50">
             <div class="mx-auto grid max-w-5xl gap-10 px-4 py-10 md:grid-cols-2 md:py-16">
                 <div class="flex flex-col justify-center gap-5">

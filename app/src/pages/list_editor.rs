@@ -3,7 +3,9 @@
 
 use domain::OwnerVisibility;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
+
+use crate::components::meta::PageMeta;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::add_gift::AddGiftPanel;
@@ -20,7 +22,7 @@ pub fn ListEditorPage() -> impl IntoView {
     let list = Resource::new(list_id, owner_list);
 
     view! {
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Your list" description="Add gifts to your list and share it." noindex=true />
         <section class="mx-auto max-w-3xl px-4 py-6">
             <p><a href=routes::DASHBOARD.path() class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
             <Transition fallback=|| view! { <p class="text-stone-600">"Loading the list…"</p> }>

@@ -1,9 +1,9 @@
 //! `/lists/:id/settings`: the list's details, its surprise setting, closing and deleting it.
 
+use crate::components::meta::PageMeta;
 use domain::{GiftList, SurpriseMode};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::components::list_fields::ListDetailsFields;
@@ -40,8 +40,7 @@ pub fn ListSettingsPage() -> impl IntoView {
     let list = Resource::new(list_id, owner_list);
 
     view! {
-        <Title text="List settings" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="List settings" description="The settings of one of your gift lists." noindex=true />
         <section class="mx-auto max-w-2xl px-4 py-6">
             <p>
                 <a href=move || routes::LIST_EDITOR.fill(&[&list_id()]) class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">

@@ -1,8 +1,8 @@
 //! `/lists/new`: make a list.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
 
 use crate::components::list_fields::ListDetailsFields;
 use crate::components::ui::{SubmitButton, CARD};
@@ -21,8 +21,7 @@ pub fn NewListPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="New list" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="New list" description="Make a new gift list for an occasion and share it with one link." noindex=true />
         <section class="mx-auto max-w-2xl px-4 py-8">
             <p><a href=crate::routes::DASHBOARD.path() class="inline-flex min-h-11 items-center text-sm font-medium text-rose-800 hover:underline">"← Your lists"</a></p>
             <h1 class="text-2xl font-bold">"New list"</h1>

@@ -1,7 +1,7 @@
 //! The page for addresses that lead nowhere.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 
 /// Shown for unknown paths, with a 404 status when rendered on the server.
 #[component]
@@ -12,8 +12,7 @@ pub fn NotFound() -> impl IntoView {
     }
 
     view! {
-        <Title text="Page not found" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Page not found" description="This page does not exist on Ewelists." noindex=true />
         <section class="mx-auto max-w-xl px-4 py-16 text-center">
             <p class="text-sm font-semibold uppercase tracking-wide text-rose-700">"404"</p>
             <h1 class="mt-2 text-3xl font-bold">"We can't find that page"</h1>

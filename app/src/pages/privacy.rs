@@ -2,8 +2,8 @@
 //! periods are the domain's own ([`domain::retention`]), so the page cannot drift from what the
 //! sweep does.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 
 use crate::routes;
 
@@ -18,8 +18,10 @@ pub fn PrivacyPage() -> impl IntoView {
     let without_occasion = days(domain::retention::KEPT_WITHOUT_OCCASION);
     let item = "mt-2 text-stone-800";
     view! {
-        <Title text="Privacy: what we keep and for how long" />
-        <Meta name="description" content="What Ewelists keeps about list owners and guests, why, and when it is deleted." />
+        <PageMeta
+            title="Privacy: what we keep and for how long"
+            description="What Ewelists keeps about list owners and guests, why, and when it is deleted."
+        />
         <article class="mx-auto max-w-2xl px-4 py-10" data-testid="privacy">
             <h1 class="text-3xl font-bold">"Privacy"</h1>
             <p class="mt-4 text-stone-700">

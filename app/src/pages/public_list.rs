@@ -5,10 +5,10 @@
 //! by the address (`?reserve=<gift>`, the target of each card's "Reserve" link), so a list of
 //! fifty gifts does not repeat fifty forms.
 
+use crate::components::meta::PageMeta;
 use domain::{GiftId, ListId};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::account::Viewer;
@@ -139,8 +139,11 @@ fn ListView(view: PublicListView, filter: Filter, chosen: Option<GiftId>) -> imp
         .collect();
 
     view! {
-        <Title text=view.title.clone() />
-        <Meta name="description" content=format!("{}: a gift list on Ewelists.", view.title) />
+        <PageMeta
+            title=view.title.clone()
+            description=format!("{}: a gift list on Ewelists. Choose a gift and reserve it, no account needed.", view.title)
+            noindex=true
+        />
         <section class="mx-auto max-w-3xl px-4 py-6">
             <header>
                 <img src=image alt="" width="640" height="200" class="h-32 w-full rounded-2xl object-cover ring-1 ring-stone-200 sm:h-40" />

@@ -2,10 +2,10 @@
 //! token is the capability; no email address in any URL). Buy it, confirm it, change how
 //! many, or cancel, with or without the page's script.
 
+use crate::components::meta::PageMeta;
 use domain::ReservationState;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::ui::{SubmitButton, CARD, DANGER, INPUT, LABEL, PRIMARY, SECONDARY};
@@ -30,8 +30,7 @@ pub fn ReservationPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Your reservation" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Your reservation" description="Your reservation on an Ewelists gift list: confirm you bought it, change it or cancel it." noindex=true />
         // The link is a capability. The site's Referrer-Policy (strict-origin-when-cross-origin)
         // already keeps it from shops: they see only the origin. `no-referrer` would also make
         // the browser send `Origin: null` on this page's plain form posts, which the origin

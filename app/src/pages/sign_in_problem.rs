@@ -2,8 +2,8 @@
 //! reads only a code from its address and says what it means in the site's own words: anyone
 //! can make a link to it, so nothing else in the address is ever shown.
 
+use crate::components::meta::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::routes::{self, sign_in_href};
@@ -40,8 +40,7 @@ pub fn SignInProblemPage() -> impl IntoView {
     let reason = move || query.with(|q| explain(&q.get("error").unwrap_or_default()));
 
     view! {
-        <Title text="Sign-in problem" />
-        <Meta name="robots" content="noindex" />
+        <PageMeta title="Sign-in problem" description="Why signing in to Ewelists did not work, and what to do next." noindex=true />
         <section class="mx-auto max-w-xl px-4 py-16 text-center">
             <h1 class="text-3xl font-bold">"We couldn't sign you in"</h1>
             <p class="mt-4 text-stone-700" data-testid="sign-in-problem">{reason}</p>

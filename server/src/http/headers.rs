@@ -12,8 +12,22 @@ const DEFAULT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 /// Two years, the value HSTS preload lists ask for.
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
-/// Adds the headers; `hsts` only where the site is served over https (staging and prod).
-pub async fn security_headers(State(hsts): State<bool>, request: Request, next: Next) -> Response {
+/// What [`security_headers`] adds beside the headers every response gets.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteHeaders {
+    /// HSTS, only where the site is served over https (deployed).
+    pub hsts: bool,
+    /// Whether search engines may index the site (production only); otherwise every response
+    /// says `X-Robots-Tag: noindex`.
+    pub indexable: bool,
+}
+
+/// Adds the headers.
+pub async fn security_headers(
+    State(site): State<SiteHeaders>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers
@@ -32,7 +46,13 @@ pub async fn security_headers(State(hsts): State<bool>, request: Request, next: 
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
-    if hsts {
+    if !site.indexable {
+        headers.insert(
+            "x-robots-tag",
+            HeaderValue::from_static("noindex, nofollow"),
+        );
+    }
+    if site.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),
@@ -46,7 +66,7 @@ pub async fn security_headers(State(hsts): State<bool>, request: Request, next: 
 /// new name and the old one can be kept for a year.
 const FINGERPRINTED: &str = "public, max-age=31536000, immutable";
 const UNFINGERPRINTED: &str = "public, no-cache";
-/// Pictures, the icon and robots.txt: a day.
+/// Pictures and the icon: a day.
 const STATIC_FILE: &str = "public, max-age=86400";
 /// Pages, server functions, redirects and errors: never kept by a shared cache (the CDN),
 /// nor stored by the browser. Pages show the visitor's own lists, reservations or remembered

@@ -3,6 +3,7 @@
 mod account;
 pub mod client;
 pub mod cookies;
+mod crawlers;
 pub mod edge;
 pub mod form_key;
 mod headers;
@@ -34,9 +35,9 @@ fn is_built_file(path: &str) -> bool {
     path.starts_with("/pkg/")
 }
 
-/// The files of `public/`: the pictures, the icon and robots.txt.
+/// The files of `public/`: the pictures and the icon.
 fn is_public_file(path: &str) -> bool {
-    path.starts_with("/images/") || matches!(path, "/favicon.svg" | "/robots.txt")
+    path.starts_with("/images/") || path == "/favicon.svg"
 }
 
 /// The built stylesheet (`<site>/pkg/<name>.<hash>.css`), which pages carry inline
@@ -82,7 +83,15 @@ fn sha256_base64(text: &str) -> String {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos_options = state.leptos_options.clone();
-    let hsts = state.config.deployed;
+    let site_headers = headers::SiteHeaders {
+        hsts: state.config.deployed,
+        indexable: crawlers::indexable(&state.config),
+    };
+    let crawlers = std::sync::Arc::new(crawlers::Crawlers::new(
+        state.config.site_url.as_str(),
+        site_headers.indexable,
+    ));
+    let site_url = app::components::meta::SiteUrl(state.config.site_url.to_string());
     let edge = edge::EdgeSecrets::new(&state.config.origin_secrets);
     let fingerprinted = state.leptos_options.hash_files;
     let site = origin::SiteOrigin::of(&state.config.site_url);
@@ -111,11 +120,20 @@ pub fn router(state: AppState) -> Router {
         .route(routes::SIGN_OUT.path(), post(sign_in::sign_out))
         .route(routes::ACCOUNT_DATA.path(), get(account::download))
         .route(routes::ACCOUNT_DELETE.path(), post(account::delete))
+        .route(
+            routes::ROBOTS.path(),
+            get(crawlers::robots).with_state(crawlers.clone()),
+        )
+        .route(
+            routes::SITEMAP.path(),
+            get(crawlers::sitemap).with_state(crawlers),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 provide_context(sign_in_origin.clone());
+                provide_context(site_url.clone());
                 provide_context(test_shop_images.clone());
                 provide_context(services.clone());
                 if let Some(style) = &inline_style {
@@ -150,7 +168,7 @@ pub fn router(state: AppState) -> Router {
                 // the browser accepts); pictures and tiny bodies don't.
                 .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn_with_state(
-                    hsts,
+                    site_headers,
                     headers::security_headers,
                 ))
                 .layer(PropagateRequestIdLayer::x_request_id())

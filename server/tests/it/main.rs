@@ -10,6 +10,7 @@ mod common;
 mod auth_store;
 mod backup;
 mod catalogue;
+mod content;
 mod guest;
 mod limits;
 mod mail;
