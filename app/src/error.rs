@@ -140,6 +140,7 @@ pub fn field_hint(field: &str) -> Option<&'static str> {
         "catalogue_id" => "That catalogue product is unknown. Please look the link up again.",
         "name" => "Please enter your name, of at most 80 characters, without control characters.",
         "email" => "Please enter your email address, like name@example.com.",
+        "text" => "Please write your message, of at most 3,000 characters.",
         _ => return None,
     })
 }

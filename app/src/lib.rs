@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod components;
+pub mod contact;
 pub mod content;
 #[cfg(feature = "ssr")]
 pub mod csp;
@@ -34,6 +35,7 @@ use leptos_router::{
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
     account::AccountPage,
+    contact::ContactPage,
     dashboard::DashboardPage,
     error::ErrorPage,
     home::HomeRoute,
@@ -148,6 +150,7 @@ pub fn App() -> impl IntoView {
                             <Route path=routes::FAQ view=|| view! { <WrittenPage slug="faq" /> } ssr=SsrMode::Async />
                             <Route path=routes::TERMS view=|| view! { <WrittenPage slug="terms" /> } ssr=SsrMode::Async />
                             <Route path=routes::COOKIES view=|| view! { <WrittenPage slug="cookies" /> } ssr=SsrMode::Async />
+                            <Route path=routes::CONTACT view=ContactPage ssr=SsrMode::Async />
                             <Route path=routes::IDEAS view=IdeasPage ssr=SsrMode::Async />
                             <Route path=routes::IDEA view=IdeaPage ssr=SsrMode::Async />
                             <Route path=routes::ACCOUNT view=AccountPage ssr=SsrMode::Async />
@@ -202,12 +205,13 @@ mod tests {
 
     #[test]
     fn server_functions_answer_under_their_prefix() {
-        use crate::{account, guest, owner, routes};
+        use crate::{account, contact, guest, owner, routes};
         use leptos::server_fn::ServerFn;
 
         let paths = [
             account::CurrentViewer::PATH,
             account::MyAccount::PATH,
+            contact::SendContact::PATH,
             owner::MyLists::PATH,
             owner::CreateList::PATH,
             owner::OwnerList::PATH,

@@ -7,9 +7,10 @@
 //! first. See `docs/data-model.md` for how the DynamoDB adapter does it.
 
 use domain::{
-    CatalogueProduct, Email, Gift, GiftEdit, GiftId, GiftList, HttpUrl, ListDetails, ListId,
-    OnceRequest, PersonName, Price, ProductTitle, Quantity, Reservation, ReservationToken,
-    ReserveRequest, RuleError, ShopName, SurprisePolicy, Title, UserId,
+    CatalogueProduct, ContactMessage, ContactText, Email, Gift, GiftEdit, GiftId, GiftList,
+    HttpUrl, ListDetails, ListId, OnceRequest, PersonName, Price, ProductTitle, Quantity,
+    Reservation, ReservationToken, ReserveRequest, RuleError, ShopName, SurprisePolicy, Title,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -173,6 +174,15 @@ pub trait Store: Send + Sync + 'static {
         owner: &UserId,
         list_id: &ListId,
     ) -> Result<OwnerListData, StoreError>;
+
+    /// Keeps a message from the contact page under `id`, with the mails it causes, in one
+    /// transaction; [`StoreError::Conflict`] when `id` is taken (the same post again).
+    async fn keep_contact(
+        &self,
+        id: &str,
+        message: &ContactMessage,
+        mails: &[Mail],
+    ) -> Result<(), StoreError>;
 
     /// Adds a gift to a list of `owner`'s (the list is `gift.list_id`), applying
     /// [`domain::rules::add_gift`].
@@ -343,6 +353,22 @@ pub enum Mail {
         /// The owner's list editor.
         list_url: String,
     },
+    /// To the team: a message from the contact page, with the address to answer.
+    ContactReceived {
+        to: Email,
+        from_name: PersonName,
+        from_email: Email,
+        message: ContactText,
+        /// The message's id in the table, to find it again.
+        reference: String,
+    },
+    /// To whoever wrote on the contact page: a copy of their message. It holds no link, so it
+    /// cannot carry one that a stranger typed to someone else's address.
+    ContactCopy {
+        to: Email,
+        name: PersonName,
+        message: ContactText,
+    },
 }
 
 impl Mail {
@@ -352,7 +378,9 @@ impl Mail {
             Self::Welcome { to, .. }
             | Self::ReservationConfirmed { to, .. }
             | Self::PurchaseConfirmed { to, .. }
-            | Self::GiftBought { to, .. } => to,
+            | Self::GiftBought { to, .. }
+            | Self::ContactReceived { to, .. }
+            | Self::ContactCopy { to, .. } => to,
         }
     }
 }
@@ -426,6 +454,8 @@ pub struct Services {
     pub remembered: std::sync::Arc<dyn RememberedReservations>,
     /// The site's origin without a trailing slash, e.g. `https://ewelists.com`: shared links.
     pub site_url: String,
+    /// Where messages from the contact page go.
+    pub team_email: Email,
 }
 
 /// What is rate limited, each with its own quota per key (see the server's `limits`).
@@ -458,11 +488,13 @@ pub enum LimitedAction {
     CourierMail,
     /// Downloading one's data or deleting one's account, per account.
     Account,
+    /// Sending a message from the contact page, per client address.
+    Contact,
 }
 
 impl LimitedAction {
     /// Every action, in the order of their discriminants.
-    pub const ALL: [LimitedAction; 12] = [
+    pub const ALL: [LimitedAction; 13] = [
         Self::Reserve,
         Self::ReserveFor,
         Self::MailTo,
@@ -475,6 +507,7 @@ impl LimitedAction {
         Self::AddGift,
         Self::CourierMail,
         Self::Account,
+        Self::Contact,
     ];
 
     /// The action's name in its counters' keys and in logs.
@@ -492,6 +525,7 @@ impl LimitedAction {
             Self::AddGift => "add-gift",
             Self::CourierMail => "courier-mail",
             Self::Account => "account",
+            Self::Contact => "contact",
         }
     }
 }

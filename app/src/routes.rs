@@ -216,6 +216,8 @@ pub const FAQ: RoutePath = RoutePath::new("/faq");
 pub const TERMS: RoutePath = RoutePath::new("/terms");
 /// Which cookies the site sets, and why.
 pub const COOKIES: RoutePath = RoutePath::new("/cookies");
+/// Writing to the team.
+pub const CONTACT: RoutePath = RoutePath::new("/contact").with_form_key();
 /// The list-ideas articles.
 pub const IDEAS: RoutePath = RoutePath::new("/ideas");
 /// One article ([`idea`]), whose products a signed-in owner adds to a list.
@@ -231,13 +233,14 @@ pub const ACCOUNT_DELETE: RoutePath = RoutePath::new("/account/delete").signed_i
 
 /// Every address, pages first in the router's order (the first route that matches wins, so a
 /// fixed path comes before a parameter in the same place).
-pub const ALL: [RoutePath; 24] = [
+pub const ALL: [RoutePath; 25] = [
     HOME,
     PRIVACY,
     HOW_IT_WORKS,
     FAQ,
     TERMS,
     COOKIES,
+    CONTACT,
     IDEAS,
     IDEA,
     ACCOUNT,
@@ -259,7 +262,16 @@ pub const ALL: [RoutePath; 24] = [
 ];
 
 /// The pages in the sitemap, beside every article: what anyone may find by searching.
-pub const IN_SITEMAP: [RoutePath; 7] = [HOME, HOW_IT_WORKS, IDEAS, FAQ, PRIVACY, TERMS, COOKIES];
+pub const IN_SITEMAP: [RoutePath; 8] = [
+    HOME,
+    HOW_IT_WORKS,
+    IDEAS,
+    FAQ,
+    CONTACT,
+    PRIVACY,
+    TERMS,
+    COOKIES,
+];
 
 /// Where server functions answer: each one's `PATH` starts with this and `/`.
 pub const SERVER_FUNCTIONS: &str = "/api";

@@ -14,6 +14,7 @@
 mod choice;
 
 pub mod catalogue;
+pub mod contact;
 pub mod delivery;
 pub mod email;
 pub mod error;
@@ -36,6 +37,7 @@ time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
 
 pub use catalogue::CatalogueProduct;
 pub use choice::UnknownChoice;
+pub use contact::ContactMessage;
 pub use email::{Email, EmailError};
 pub use error::RuleError;
 pub use gift::{Gift, GiftSource, OwnerGiftCounts};
@@ -52,6 +54,8 @@ pub use product::{normalise_product_url, ProductSnapshot};
 pub use quantity::{Quantity, QuantityError};
 pub use reservation::{owner_reservations, OwnerReservationView, Reservation, ReservationState};
 pub use rules::{GiftEdit, ReserveOutcome, ReserveRequest};
-pub use text::{Message, Notes, PersonName, ProductTitle, ShopName, TextError, TextProblem, Title};
+pub use text::{
+    ContactText, Message, Notes, PersonName, ProductTitle, ShopName, TextError, TextProblem, Title,
+};
 pub use url::{HttpUrl, UrlError};
 pub use user::User;

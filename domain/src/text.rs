@@ -165,6 +165,10 @@ bounded_text!(
     /// A list's welcome message to guests: 1 to 1000 characters, line breaks allowed.
     Message, field: "message", max: 1000, multiline: true
 );
+bounded_text!(
+    /// A message to the team from the contact page: 1 to 3000 characters, line breaks allowed.
+    ContactText, field: "message", max: 3000, multiline: true
+);
 
 #[cfg(test)]
 mod tests {

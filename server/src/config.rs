@@ -102,6 +102,9 @@ pub struct MailConfig {
     pub endpoint: Option<Url>,
     /// The `From` of every email, e.g. `Ewelists <hello@ewelists.com>`.
     pub sender: String,
+    /// Where messages from the contact page go (`contact_to`; by default the address of
+    /// `mail_from`).
+    pub team: domain::Email,
     /// The SES configuration set whose event destination reports bounces and complaints
     /// (deployed; see `mail::feedback`).
     pub configuration_set: Option<String>,
@@ -274,11 +277,19 @@ impl Config {
                 jwks_url,
                 api_endpoint: source.optional_url("cognito_api_endpoint")?,
             },
-            mail: MailConfig {
-                region: source.required("ses_region")?,
-                endpoint: source.optional_url("ses_endpoint")?,
-                sender: source.required("mail_from")?,
-                configuration_set: source.optional("ses_configuration_set"),
+            mail: {
+                let sender = source.required("mail_from")?;
+                let team = source
+                    .optional("contact_to")
+                    .unwrap_or_else(|| address_of(&sender).to_owned());
+                MailConfig {
+                    region: source.required("ses_region")?,
+                    endpoint: source.optional_url("ses_endpoint")?,
+                    team: domain::Email::parse(&team)
+                        .map_err(|e| source.invalid("contact_to", e.to_string()))?,
+                    sender,
+                    configuration_set: source.optional("ses_configuration_set"),
+                }
             },
             log_format: match source.required("log_format")?.as_str() {
                 "text" => LogFormat::Text,
@@ -717,10 +728,36 @@ mod secret_and_fetch_tests {
     }
 }
 
+/// The address of a mailbox written `Name <address>` (or the text itself).
+fn address_of(mailbox: &str) -> &str {
+    match (mailbox.rfind('<'), mailbox.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &mailbox[start + 1..end],
+        _ => mailbox.trim(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    #[test]
+    fn the_team_is_mailed_at_the_sender_s_address_unless_told_otherwise() {
+        assert_eq!(
+            address_of("Ewelists <hello@ewelists.com>"),
+            "hello@ewelists.com"
+        );
+        assert_eq!(address_of("hello@ewelists.com"), "hello@ewelists.com");
+        let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
+        assert_eq!(config.mail.team.as_str(), "hello@ewelists.test");
+        let mut vars = local_vars();
+        vars.insert("EWELISTS_CONTACT_TO".into(), "team@ewelists.test".into());
+        let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
+        assert_eq!(config.mail.team.as_str(), "team@ewelists.test");
+        vars.insert("EWELISTS_CONTACT_TO".into(), "not an address".into());
+        let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+        assert!(err.to_string().contains("EWELISTS_CONTACT_TO"), "{err}");
+    }
 
     const FILE: &str = r#"
 [env.local]

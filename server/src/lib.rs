@@ -172,6 +172,7 @@ impl AppState {
                 .as_str()
                 .trim_end_matches('/')
                 .to_owned(),
+            team_email: self.config.mail.team.clone(),
         }
     }
 

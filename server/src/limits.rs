@@ -84,6 +84,9 @@ impl Quotas {
                 LimitedAction::AddGift => quota(300, 3600),
                 LimitedAction::CourierMail => quota(2000, 3600),
                 LimitedAction::Account => quota(10, 3600),
+                // Each message also mails its copy to the address typed: few, so the form is
+                // no way to mail strangers.
+                LimitedAction::Contact => quota(5, 3600),
             }),
         }
     }

@@ -13,7 +13,8 @@ const NAV_LINKS: [(&str, &str); 3] = [
 ];
 
 /// The footer's links to the site's rules.
-const SMALL_PRINT: [(&str, &str); 3] = [
+const SMALL_PRINT: [(&str, &str); 4] = [
+    (routes::CONTACT.path(), "Contact"),
     (routes::PRIVACY.path(), "Privacy"),
     (routes::TERMS.path(), "Terms"),
     (routes::COOKIES.path(), "Cookies"),

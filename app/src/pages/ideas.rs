@@ -155,7 +155,7 @@ fn Product(
         <section id=anchor class=format!("{CARD} mt-6 scroll-mt-16") aria-labelledby=labelled_by>
             <h2 id=heading_id class="text-xl font-semibold">{product.heading.clone()}</h2>
             <p class="mt-1 text-stone-800">
-                {product.title.as_str().to_owned()}
+                <span data-testid="idea-product-title">{product.title.as_str().to_owned()}</span>
                 <span class="text-stone-600">{format!(" · {} · about {}", product.shop.as_str(), product.price.display())}</span>
             </p>
             <div class="written mt-2" inner_html=product.about_html.clone()></div>

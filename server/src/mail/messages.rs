@@ -7,7 +7,7 @@
 //! self-contained: inline styles, no images, nothing loaded from elsewhere.
 
 use app::ports::Mail;
-use domain::{Email, PersonName, ProductTitle, Quantity, Title};
+use domain::{ContactText, Email, PersonName, ProductTitle, Quantity, Title};
 use url::Url;
 
 /// The site's rose, as in the app's theme colour.
@@ -93,6 +93,17 @@ pub fn render(mail: &Mail, site: &Url) -> Message {
                 &link(list_url, site),
             ),
         ),
+        Mail::ContactReceived {
+            to,
+            from_name,
+            from_email,
+            message,
+            reference,
+        } => (
+            to,
+            contact_received(from_name, from_email, message, reference),
+        ),
+        Mail::ContactCopy { to, name, message } => (to, contact_copy(name, message)),
     };
     Message {
         to: to.clone(),
@@ -109,6 +120,8 @@ pub fn kind(mail: &Mail) -> &'static str {
         Mail::ReservationConfirmed { .. } => "reservation_confirmed",
         Mail::PurchaseConfirmed { .. } => "purchase_confirmed",
         Mail::GiftBought { .. } => "gift_bought",
+        Mail::ContactReceived { .. } => "contact_received",
+        Mail::ContactCopy { .. } => "contact_copy",
     }
 }
 
@@ -162,6 +175,70 @@ fn welcome(name: &str, site: &Url) -> Content {
         ],
         sign_off: sign_off(),
         reason: "You're receiving this email because you just created an Ewelists account."
+            .to_owned(),
+    }
+}
+
+/// A contact message's lines as paragraphs (blank lines dropped).
+fn paragraphs(message: &ContactText) -> Vec<String> {
+    message
+        .as_str()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// To the team: who wrote, their address to answer, and what they wrote.
+fn contact_received(
+    from_name: &PersonName,
+    from_email: &Email,
+    message: &ContactText,
+    reference: &str,
+) -> Content {
+    let mut intro = vec![format!(
+        "{from_name} <{from_email}> wrote on the contact page (message {reference}):"
+    )];
+    intro.extend(paragraphs(message));
+    Content {
+        subject: format!(
+            "Contact: {}",
+            shorten(from_name.as_str(), SUBJECT_TITLE_CHARS)
+        ),
+        greeting: "Hello team,".to_owned(),
+        intro,
+        action: None,
+        links: Vec::new(),
+        outro: vec![format!("Answer to {from_email}.")],
+        sign_off: vec!["Ewelists".to_owned()],
+        reason: "You're receiving this email because it is the team's contact address.".to_owned(),
+    }
+}
+
+/// To whoever wrote: their words back, and when to expect an answer. No link: the address was
+/// typed by whoever sent the form.
+fn contact_copy(name: &PersonName, message: &ContactText) -> Content {
+    let mut intro = vec![
+        "Thank you for writing to us. We answer within a few working days. Here is a copy of \
+         your message:"
+            .to_owned(),
+    ];
+    intro.extend(paragraphs(message));
+    Content {
+        subject: "We've received your message".to_owned(),
+        greeting: format!("Hello {name},"),
+        intro,
+        action: None,
+        links: Vec::new(),
+        outro: vec![
+            "If you didn't write to us, someone typed your address by mistake: you can ignore \
+             this email."
+                .to_owned(),
+        ],
+        sign_off: sign_off(),
+        reason: "You're receiving this email because this address was given on the Ewelists \
+                 contact page."
             .to_owned(),
     }
 }

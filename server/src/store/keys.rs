@@ -42,10 +42,13 @@ pub const SUPPRESSED: &str = "SUPPRESSED#";
 pub const LIMIT: &str = "LIMIT#";
 /// The record of a request done once (`domain::once`), under the request's id.
 pub const ONCE: &str = "ONCE#";
+/// A message to the team from the contact page, under its id.
+pub const CONTACT: &str = "CONTACT#";
 
 /// Every partition-key prefix. Each item kind has its own, and none starts another.
 pub const PK_PREFIXES: &[&str] = &[
     LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH, MAIL, SUPPRESSED, LIMIT, ONCE,
+    CONTACT,
 ];
 
 // ---- Sort keys (`sk`) ----
@@ -69,6 +72,7 @@ pub const MAIL_ITEM: &str = "O";
 pub const SUPPRESSED_ITEM: &str = "X";
 pub const LIMIT_ITEM: &str = "C";
 pub const ONCE_ITEM: &str = "Q";
+pub const CONTACT_ITEM: &str = "T";
 
 /// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
 pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION];
@@ -251,6 +255,11 @@ pub fn limit(action: &str, subject: &str, window: i64) -> Item {
 /// The record of a request done once (its id is already a hash: `OnceRequest::id`).
 pub fn once(request_id: &str) -> Item {
     key(format!("{ONCE}{request_id}"), ONCE_ITEM)
+}
+
+/// A contact message's item.
+pub fn contact(id: &str) -> Item {
+    key(format!("{CONTACT}{id}"), CONTACT_ITEM)
 }
 
 /// The item the health check reads (it never exists).

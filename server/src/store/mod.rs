@@ -15,6 +15,7 @@
 
 pub mod changes;
 pub mod codec;
+mod contact;
 mod gifts;
 pub mod items;
 pub mod keys;
@@ -134,6 +135,15 @@ impl Store for DynamoStore {
         list_id: &ListId,
     ) -> Result<OwnerListData, StoreError> {
         lists::of_owner_whole(&self.table, owner, list_id).await
+    }
+
+    async fn keep_contact(
+        &self,
+        id: &str,
+        message: &domain::ContactMessage,
+        mails: &[app::ports::Mail],
+    ) -> Result<(), StoreError> {
+        contact::keep(&self.table, id, message, mails).await
     }
 
     async fn add_gift(&self, owner: &UserId, gift: &Gift) -> Result<(), StoreError> {

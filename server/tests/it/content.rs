@@ -271,3 +271,172 @@ async fn an_owner_adds_an_article_s_product_to_a_list_in_one_step() {
     );
     drop(user);
 }
+
+async fn contact(state: &AppState, address: &str, body: &str) -> Reply {
+    let origin = state.config.site_url.origin().ascii_serialization();
+    let referer = format!("{origin}/contact");
+    post_with(
+        state,
+        app::contact::SendContact::PATH,
+        "",
+        body,
+        &[
+            (header::ORIGIN, origin.as_str()),
+            (header::ACCEPT, "text/html"),
+            (header::REFERER, referer.as_str()),
+            (header::HeaderName::from_static("x-forwarded-for"), address),
+        ],
+    )
+    .await
+}
+
+/// Every item of the site's table, read raw.
+async fn raw_table(state: &AppState) -> Vec<crate::common::Item> {
+    let client = crate::common::client().await;
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(&state.config.table.name)
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("raw scan");
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_message_to_the_team_is_kept_and_mailed_with_a_copy_to_its_sender() {
+    // The stack's mail service, and client addresses from `X-Forwarded-For`.
+    let state = site::migrated(crate::guest::guest_config()).await;
+    let address = crate::guest::fresh_address;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let sender = format!("writer-{tag}@example.com");
+    let name = format!("Wendy {}", &tag[..8]);
+    let text = "My list's link says not found.\n\nCan you help? <b>thanks</b>";
+    let body = form(&[
+        ("name", &name),
+        ("email", &sender),
+        ("text", text),
+        ("website", ""),
+    ]);
+    let sent = contact(&state, &address(), &body).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert!(
+        sent.location().starts_with("/contact?__done="),
+        "{}",
+        sent.location()
+    );
+    let page = get(&state, sent.location(), "").await;
+    assert!(
+        page.body.contains("data-testid=\"contact-sent\""),
+        "{}",
+        page.body
+    );
+
+    // Kept, to be answered and looked back at, for a year.
+    let table = raw_table(&state).await;
+    let kept: Vec<_> = table
+        .iter()
+        .filter(|item| crate::common::text(item, "pk").starts_with("CONTACT#"))
+        .filter(|item| crate::common::text(item, "email") == sender)
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(crate::common::text(kept[0], "message"), text);
+    let expires = crate::common::number(kept[0], "expires_at");
+    let in_a_year = (time::OffsetDateTime::now_utc() + Duration::days(365)).unix_timestamp() as u64;
+    assert!(expires.abs_diff(in_a_year) < 60, "{expires} vs {in_a_year}");
+
+    // To the team, and the copy to the sender, escaped.
+    let copy = site::mail_to(&state, &sender).await;
+    assert_eq!(copy.len(), 1, "one copy");
+    assert!(copy[0].body_text.contains("My list's link says not found."));
+    let html = copy[0].body_html.as_deref().unwrap_or_default();
+    assert!(
+        html.contains("&lt;b&gt;thanks&lt;/b&gt;") && !html.contains("<b>thanks"),
+        "{html}"
+    );
+    let team = site::outbox_for("hello@ewelists.test").await;
+    let to_team: Vec<_> = team.iter().filter(|m| m.subject.contains(&name)).collect();
+    assert_eq!(to_team.len(), 1, "one mail to the team");
+    assert!(
+        to_team[0].body_text.contains(&sender),
+        "the address to answer"
+    );
+
+    // Bad input: its field, nothing kept.
+    let bad = contact(
+        &state,
+        "203.0.113.41",
+        &form(&[
+            ("name", "Wendy"),
+            ("email", "not-an-address"),
+            ("text", "Hi"),
+        ]),
+    )
+    .await;
+    assert!(bad.location().contains("__err="), "{}", bad.location());
+    let shown = get(&state, bad.location(), "").await;
+    assert!(shown
+        .body
+        .contains(app::error::field_hint("email").unwrap()));
+
+    // The hidden field filled in: refused, nothing kept or mailed.
+    let script = form(&[
+        ("name", "Bot"),
+        ("email", "bot@example.com"),
+        ("text", "Buy"),
+        ("website", "http://spam.example"),
+    ]);
+    let refused = contact(&state, &address(), &script).await;
+    assert!(
+        refused.location().contains("__err="),
+        "{}",
+        refused.location()
+    );
+    let after = raw_table(&state).await;
+    assert!(!after.iter().any(
+        |item| crate::common::text(item, "pk").starts_with("CONTACT#")
+            && crate::common::text(item, "email") == "bot@example.com"
+    ));
+
+    // Five an hour from one address: the sixth is refused before anything is kept.
+    let flo = address();
+    for n in 0..5 {
+        let body = form(&[
+            ("name", "Flo"),
+            ("email", &format!("flo{n}-{tag}@example.com")),
+            ("text", "Hello"),
+        ]);
+        let ok = contact(&state, &flo, &body).await;
+        assert!(
+            ok.location().starts_with("/contact?__done="),
+            "{n}: {}",
+            ok.location()
+        );
+    }
+    let sixth = form(&[
+        ("name", "Flo"),
+        ("email", &format!("flo5-{tag}@example.com")),
+        ("text", "Hello"),
+    ]);
+    let limited = contact(&state, &flo, &sixth).await;
+    assert!(
+        limited.location().contains("__err="),
+        "{}",
+        limited.location()
+    );
+    let last = raw_table(&state).await;
+    let flo5 = format!("flo5-{tag}@example.com");
+    assert!(!last.iter().any(|item| {
+        crate::common::text(item, "pk").starts_with("CONTACT#")
+            && crate::common::text(item, "email") == flo5
+    }));
+}

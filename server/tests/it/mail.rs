@@ -174,6 +174,7 @@ async fn an_unreachable_service_is_unavailable_within_seconds() {
         region: "us-east-1".to_owned(),
         endpoint: Some("http://127.0.0.1:9".parse().expect("a URL")),
         sender: "Ewelists <hello@ewelists.test>".to_owned(),
+        team: domain::Email::parse("hello@ewelists.test").expect("an address"),
         configuration_set: None,
     };
     let mailer = SesMailer::new(
