@@ -314,11 +314,12 @@ async fn backup_command(state: &AppState, file: &Path, options: BackupOptions) -
             .map(|done| {
                 println!(
                     "exported {} items from {name} to {} in {:.1} s ({:.0} items/s, {segments} \
-                 segments); peak memory {}",
+                 segment{}); peak memory {}",
                     done.items,
                     file.display(),
                     done.elapsed.as_secs_f64(),
                     backup::rate(done.items, done.elapsed),
+                    if segments == 1 { "" } else { "s" },
                     peak_memory()
                 );
                 ExitCode::SUCCESS

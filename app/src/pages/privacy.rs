@@ -50,6 +50,12 @@ pub fn PrivacyPage() -> impl IntoView {
                 <li class=item>"A cookie on this device remembers the reservations you made here, so the list can show them to you. It holds no name or email."</li>
             </ul>
 
+            <h2 class="mt-8 text-xl font-semibold">"If you write to us"</h2>
+            <p class=item>{format!(
+                "The name, email address and message you send from the contact page, to answer you. We keep them for {} days, then they are deleted. A copy of your message goes to the address you give.",
+                days(domain::contact::KEPT_FOR)
+            )}</p>
+
             <h2 class="mt-8 text-xl font-semibold">"Emails"</h2>
             <p class=item>"We send an email only because of something done on the site: your reservation's link, a purchase confirmation, an owner's notice. If an address bounces or its owner marks our mail as spam, we stop writing to it."</p>
 
