@@ -29,6 +29,10 @@ pub enum AppError {
     /// learns that a list they don't own exists.
     #[error("We can't find that list.")]
     NotFound,
+    /// No such page, or a page of the team's tools asked for by someone who is not an admin:
+    /// the two look the same.
+    #[error("We can't find that page.")]
+    NoSuchPage,
     /// No such gift on the list.
     #[error("We can't find that gift on this list.")]
     GiftNotFound,
@@ -69,7 +73,9 @@ impl AppError {
             Self::CrossSite => 403,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
-            Self::NotFound | Self::GiftNotFound | Self::ReservationNotFound => 404,
+            Self::NotFound | Self::NoSuchPage | Self::GiftNotFound | Self::ReservationNotFound => {
+                404
+            }
             Self::Rule(_) | Self::Conflict | Self::ReservationConflict => 409,
             Self::Unavailable => 503,
             Self::Corrupt => 500,
@@ -133,7 +139,7 @@ pub fn field_hint(field: &str) -> Option<&'static str> {
         "confirm" => "Please type delete to confirm.",
         "link" => "Please paste a link that starts with https:// or http://.",
         "url" | "image_url" => "Please enter a link that starts with https://, of at most 2,048 characters.",
-        "shop" => "Please enter a shop or brand name of at most 100 characters.",
+        "shop" | "retailer" => "Please enter a shop or brand name of at most 100 characters.",
         "price" => "Please enter the price as a number, like 19.99, with a 3-letter currency such as GBP.",
         "wanted" | "quantity" => "Please enter a whole number from 1 to 99.",
         "notes" => "Please keep the notes to at most 500 characters, without control characters.",

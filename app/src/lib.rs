@@ -8,6 +8,7 @@
 //! other page is plain HTML whose forms post, with a small inline script ([`PAGE_SCRIPT`]).
 
 pub mod account;
+pub mod admin;
 pub mod components;
 pub mod contact;
 pub mod content;
@@ -35,6 +36,7 @@ use leptos_router::{
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
     account::AccountPage,
+    admin::{AdminAuditPage, AdminCataloguePage, AdminHomePage, AdminProductPage, AdminQueuePage},
     contact::ContactPage,
     dashboard::DashboardPage,
     error::ErrorPage,
@@ -155,6 +157,12 @@ pub fn App() -> impl IntoView {
                             <Route path=routes::IDEA view=IdeaPage ssr=SsrMode::Async />
                             <Route path=routes::ACCOUNT view=AccountPage ssr=SsrMode::Async />
                             <Route path=routes::SIGN_IN_PROBLEM view=SignInProblemPage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN view=AdminHomePage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN_QUEUE view=AdminQueuePage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN_CATALOGUE view=AdminCataloguePage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN_IMPORT view=AdminCataloguePage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN_PRODUCT view=AdminProductPage ssr=SsrMode::Async />
+                            <Route path=routes::ADMIN_AUDIT view=AdminAuditPage ssr=SsrMode::Async />
                             <Route path=routes::DASHBOARD view=DashboardPage ssr=SsrMode::Async />
                             <Route path=routes::NEW_LIST view=NewListPage ssr=SsrMode::Async />
                             <Route path=routes::LIST_EDITOR view=ListEditorPage ssr=SsrMode::Async />

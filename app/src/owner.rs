@@ -548,7 +548,7 @@ fn parse_mode(text: &str) -> Result<domain::SurpriseMode, AppError> {
 
 /// The owner's form fields, parsed into the domain's types (a field's error names the field).
 #[cfg(feature = "ssr")]
-mod fields {
+pub(crate) mod fields {
     use domain::{
         Currency, GiftId, HttpUrl, ListDetails, ListId, Message, Occasion, Price, Quantity,
     };

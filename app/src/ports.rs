@@ -309,6 +309,85 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> bool;
 }
 
+pub use domain::CatalogueLine;
+
+/// Storage for the team's tools. Every change takes the admin who makes it and writes an audit
+/// entry ([`domain::AuditEntry`]) in the same transaction.
+#[async_trait::async_trait]
+pub trait Tools: Send + Sync + 'static {
+    /// The counts of the `days` days up to and including `last` (oldest first, every day).
+    async fn kpis(&self, last: time::Date, days: u16) -> Result<Vec<domain::KpiDay>, StoreError>;
+
+    /// The queue's products in `state`, the latest added first, at most `limit`.
+    async fn queue(
+        &self,
+        state: domain::QueueState,
+        limit: usize,
+    ) -> Result<Vec<domain::QueuedProduct>, StoreError>;
+
+    /// One product of the queue, by its normalised link.
+    async fn queued(&self, url: &str) -> Result<Option<domain::QueuedProduct>, StoreError>;
+
+    /// Puts `product` in the catalogue (a new one, or the one with the same link) and marks
+    /// the queue's `url` promoted.
+    async fn promote(
+        &self,
+        admin: &Email,
+        url: &str,
+        product: &CatalogueProduct,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Marks the queue's `url` dismissed: owners adding it again do not bring it back.
+    async fn dismiss(
+        &self,
+        admin: &Email,
+        url: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Catalogue products whose title, brand or link contains `query` (any case), at most
+    /// `limit`, by title.
+    async fn search_catalogue(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<CatalogueLine>, StoreError>;
+
+    /// One catalogue product by id.
+    async fn catalogue_line(
+        &self,
+        id: &domain::CatalogueProductId,
+    ) -> Result<Option<CatalogueLine>, StoreError>;
+
+    /// Stores an admin's edit of a catalogue product (or a new one).
+    async fn save_product(
+        &self,
+        admin: &Email,
+        product: &CatalogueProduct,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Retires a catalogue product, or brings it back.
+    async fn set_retired(
+        &self,
+        admin: &Email,
+        id: &domain::CatalogueProductId,
+        retired: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Notes a change made outside the other methods (a catalogue file loaded from the page).
+    async fn audit(&self, entry: &domain::AuditEntry) -> Result<(), StoreError>;
+
+    /// The latest audit entries, newest first (this month and the one before), at most `limit`.
+    async fn audit_log(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<domain::AuditEntry>, StoreError>;
+}
+
 /// An email, as the facts it is written from. The store keeps it in its outbox (as JSON) until
 /// a courier hands it to the mail adapter, which writes it (subject, HTML and plain text, in
 /// the site's look); every value is escaped there. Links are absolute
@@ -447,6 +526,8 @@ pub trait PageReader: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Services {
     pub store: std::sync::Arc<dyn Store>,
+    /// The team's tools: counts, the not-found queue, the catalogue editor, the audit trail.
+    pub tools: std::sync::Arc<dyn Tools>,
     /// Reads product details from shops' web pages (the link lookup).
     pub shop_pages: std::sync::Arc<dyn PageReader>,
     pub directory: std::sync::Arc<dyn Directory>,

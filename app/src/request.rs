@@ -14,6 +14,11 @@ use crate::ports::{LimitedAction, Services};
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
 
+/// Put into the request beside [`CurrentUser`] when the session is an admin's (the person was in
+/// the admin group when they signed in).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminSession;
+
 /// The address of the client making the request, as the server's client-address layer
 /// determined it (the peer, or the configured proxy header). Used as a rate-limit key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +44,21 @@ pub fn signed_in_user() -> Option<User> {
         .extensions
         .get::<CurrentUser>()
         .map(|current| current.0.clone())
+}
+
+/// Whether an admin is making this request.
+pub fn is_admin() -> bool {
+    use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.extensions.get::<AdminSession>().is_some())
+}
+
+/// The admin making this request, or [`AppError::NoSuchPage`] for anyone else (signed in or
+/// not): the team's tools do not exist for them.
+pub fn require_admin() -> Result<User, AppError> {
+    match signed_in_user() {
+        Some(user) if is_admin() => Ok(user),
+        _ => Err(AppError::NoSuchPage),
+    }
 }
 
 /// The signed-in person making this request, or [`AppError::SignInRequired`].

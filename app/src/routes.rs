@@ -32,6 +32,9 @@ pub struct RoutePath {
     /// Whether the page holds forms that must take effect once (reserving, making a list,
     /// adding a gift), so it gives the browser a fresh form key (`domain::once`).
     pub gives_form_key: bool,
+    /// Whether the page is one of the team's tools: for admins only, and "not found" for
+    /// everyone else (signed in or not).
+    pub for_admins: bool,
 }
 
 /// One part of a pattern between slashes.
@@ -49,6 +52,14 @@ impl RoutePath {
             carries_token: false,
             has_islands: false,
             gives_form_key: false,
+            for_admins: false,
+        }
+    }
+
+    const fn admins(self) -> Self {
+        Self {
+            for_admins: true,
+            ..self
         }
     }
 
@@ -231,9 +242,22 @@ pub const ACCOUNT_DATA: RoutePath = RoutePath::new("/account/data").signed_in();
 /// Where the account page's "delete my account" form posts.
 pub const ACCOUNT_DELETE: RoutePath = RoutePath::new("/account/delete").signed_in();
 
+/// The team's tools: the day-by-day counts.
+pub const ADMIN: RoutePath = RoutePath::new("/admin").admins();
+/// Products owners added that the catalogue lacks.
+pub const ADMIN_QUEUE: RoutePath = RoutePath::new("/admin/queue").admins();
+/// The catalogue editor: search, and a file to load.
+pub const ADMIN_CATALOGUE: RoutePath = RoutePath::new("/admin/catalogue").admins();
+/// Where the catalogue editor's file upload posts (a plain form with a file).
+pub const ADMIN_IMPORT: RoutePath = RoutePath::new("/admin/catalogue/import").admins();
+/// One catalogue product's edit form ([`admin_product`]; `new` for a new one).
+pub const ADMIN_PRODUCT: RoutePath = RoutePath::new("/admin/catalogue/:id").admins();
+/// The audit trail.
+pub const ADMIN_AUDIT: RoutePath = RoutePath::new("/admin/audit").admins();
+
 /// Every address, pages first in the router's order (the first route that matches wins, so a
 /// fixed path comes before a parameter in the same place).
-pub const ALL: [RoutePath; 25] = [
+pub const ALL: [RoutePath; 31] = [
     HOME,
     PRIVACY,
     HOW_IT_WORKS,
@@ -247,6 +271,12 @@ pub const ALL: [RoutePath; 25] = [
     ACCOUNT_DATA,
     ACCOUNT_DELETE,
     SIGN_IN_PROBLEM,
+    ADMIN,
+    ADMIN_QUEUE,
+    ADMIN_CATALOGUE,
+    ADMIN_IMPORT,
+    ADMIN_PRODUCT,
+    ADMIN_AUDIT,
     DASHBOARD,
     NEW_LIST,
     LIST_EDITOR,
@@ -282,6 +312,16 @@ const SIGN_IN_FLOW_PREFIX: &str = "/auth/";
 /// The list-ideas article `slug`.
 pub fn idea(slug: &str) -> String {
     IDEA.fill(&[slug])
+}
+
+/// The edit form of the catalogue product `id`.
+pub fn admin_product(id: &domain::CatalogueProductId) -> String {
+    ADMIN_PRODUCT.fill(&[id.as_ref()])
+}
+
+/// Whether the page at `path` is one of the team's tools ([`RoutePath::for_admins`]).
+pub fn for_admins(path: &str) -> bool {
+    route_of(path).is_some_and(|route| route.for_admins)
 }
 
 /// The owner's editor for `list`.
@@ -398,6 +438,25 @@ fn encode_query_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_tools_are_for_admins_only_and_need_no_islands() {
+        for path in [
+            "/admin",
+            "/admin/queue",
+            "/admin/catalogue",
+            "/admin/catalogue/import",
+            "/admin/catalogue/new",
+            "/admin/audit",
+        ] {
+            assert!(for_admins(path), "{path}");
+            assert!(!has_islands(path), "{path}");
+        }
+        assert_eq!(route_of("/admin/catalogue/import"), Some(&ADMIN_IMPORT));
+        for path in ["/", "/lists", "/admins", "/admin-x", "/account"] {
+            assert!(!for_admins(path), "{path}");
+        }
+    }
+
     use leptos_router::path;
 
     use super::*;

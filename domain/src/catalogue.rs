@@ -15,3 +15,11 @@ pub struct CatalogueProduct {
     /// Where it is sold, when that differs from the brand.
     pub retailer: Option<ShopName>,
 }
+
+/// A catalogue product as the team's editor lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueLine {
+    pub product: CatalogueProduct,
+    /// Retired products stay in the catalogue but are no longer found by their link.
+    pub retired: bool,
+}

@@ -29,13 +29,14 @@ pub mod reservation;
 pub mod retention;
 pub mod rules;
 pub mod text;
+pub mod tools;
 pub mod url;
 pub mod user;
 
 // Serde helpers for `time::Date` as "YYYY-MM-DD" (`iso_date` and `iso_date::option`).
 time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
 
-pub use catalogue::CatalogueProduct;
+pub use catalogue::{CatalogueLine, CatalogueProduct};
 pub use choice::UnknownChoice;
 pub use contact::ContactMessage;
 pub use email::{Email, EmailError};
@@ -57,5 +58,6 @@ pub use rules::{GiftEdit, ReserveOutcome, ReserveRequest};
 pub use text::{
     ContactText, Message, Notes, PersonName, ProductTitle, ShopName, TextError, TextProblem, Title,
 };
+pub use tools::{AuditAction, AuditEntry, Kpi, KpiDay, QueueState, QueuedProduct};
 pub use url::{HttpUrl, UrlError};
 pub use user::User;

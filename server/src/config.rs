@@ -78,6 +78,9 @@ pub struct CognitoConfig {
     /// The user pool's API (deleting an account's sign-in), when not AWS's own endpoint: the
     /// local stack's stand-in.
     pub api_endpoint: Option<Url>,
+    /// The user-pool group whose members may use the tools area (`admin_group`, `admin` by
+    /// default), as the ID token's `cognito:groups` names it.
+    pub admin_group: String,
 }
 
 impl CognitoConfig {
@@ -276,6 +279,7 @@ impl Config {
                     .map(SecretString::from),
                 jwks_url,
                 api_endpoint: source.optional_url("cognito_api_endpoint")?,
+                admin_group: source.group_name("admin_group")?,
             },
             mail: {
                 let sender = source.required("mail_from")?;
@@ -520,6 +524,19 @@ impl Source<'_> {
             .collect()
     }
 
+    /// A user-pool group's name (1 to 128 characters, no spaces or control characters, as
+    /// Cognito allows); `admin` when unset.
+    fn group_name(&self, key: &'static str) -> Result<String, ConfigError> {
+        let name = self.optional(key).unwrap_or_else(|| "admin".to_owned());
+        let fits = (1..=128).contains(&name.chars().count())
+            && !name.chars().any(|c| c.is_whitespace() || c.is_control());
+        if fits {
+            Ok(name)
+        } else {
+            Err(self.invalid(key, format!("`{name}` is not a user-pool group name")))
+        }
+    }
+
     /// An HTTP header's name, lower-cased.
     fn header_name(&self, key: &'static str) -> Result<Option<String>, ConfigError> {
         let Some(name) = self.optional(key) else {
@@ -757,6 +774,21 @@ mod tests {
         vars.insert("EWELISTS_CONTACT_TO".into(), "not an address".into());
         let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
         assert!(err.to_string().contains("EWELISTS_CONTACT_TO"), "{err}");
+    }
+
+    #[test]
+    fn admins_are_the_admin_group_unless_told_otherwise() {
+        let config = Config::from_sources("Leptos.toml", FILE, &local_vars()).unwrap();
+        assert_eq!(config.cognito.admin_group, "admin");
+        let mut vars = local_vars();
+        vars.insert("EWELISTS_ADMIN_GROUP".into(), "ewelists-team".into());
+        let config = Config::from_sources("Leptos.toml", FILE, &vars).unwrap();
+        assert_eq!(config.cognito.admin_group, "ewelists-team");
+        for bad in ["two words", &"g".repeat(129), "tab\there"] {
+            vars.insert("EWELISTS_ADMIN_GROUP".into(), bad.to_owned());
+            let err = Config::from_sources("Leptos.toml", FILE, &vars).unwrap_err();
+            assert!(err.to_string().contains("EWELISTS_ADMIN_GROUP"), "{err}");
+        }
     }
 
     const FILE: &str = r#"

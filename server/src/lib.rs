@@ -39,6 +39,8 @@ pub struct AppState {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// Lists, gifts, reservations and the catalogue (the DynamoDB adapter of the app's port).
     pub store: Arc<dyn app::ports::Store>,
+    /// The team's tools (counts, the not-found queue, the catalogue editor, the audit trail).
+    pub tools: Arc<dyn app::ports::Tools>,
     /// Users, sessions and sign-ins in progress.
     pub auth: Arc<UserStore>,
     /// The hosted sign-in (Cognito).
@@ -132,6 +134,7 @@ impl AppState {
         ));
         let courier = mail::Courier::new(Arc::new(store::outbox::Outbox::new(table())), mailer)
             .with_pacing(limits.clone());
+        let tools = Arc::new(store::tools::ToolStore::new(table()));
         let shop_pages = Arc::new(fetch::SafeFetcher::new(&config.fetch)?);
         let cookies = Cookies::new(config.site_url.scheme() == "https");
         let remembered = Arc::new(http::cookies::Remembered::new(
@@ -147,6 +150,7 @@ impl AppState {
             config: Arc::new(config),
             dynamodb,
             store,
+            tools,
             auth,
             cognito,
             pool,
@@ -162,6 +166,7 @@ impl AppState {
     pub fn services(&self) -> app::ports::Services {
         app::ports::Services {
             store: self.store.clone(),
+            tools: self.tools.clone(),
             shop_pages: self.shop_pages.clone(),
             directory: self.auth.clone(),
             limits: self.limits.clone(),

@@ -35,6 +35,12 @@ pub enum Metric {
     Http5xx,
     /// How long the oldest mail due has waited since it was queued (seconds).
     OutboxOldestAgeSeconds,
+    /// The day-by-day counts that no metric above already counts.
+    SignUps,
+    ListsCreated,
+    GiftsAdded,
+    Purchases,
+    Cancellations,
 }
 
 impl Metric {
@@ -50,6 +56,11 @@ impl Metric {
             Self::MailsGivenUp => "MailsGivenUp",
             Self::Http5xx => "Http5xx",
             Self::OutboxOldestAgeSeconds => "OutboxOldestAgeSeconds",
+            Self::SignUps => "SignUps",
+            Self::ListsCreated => "ListsCreated",
+            Self::GiftsAdded => "GiftsAdded",
+            Self::Purchases => "Purchases",
+            Self::Cancellations => "Cancellations",
         }
     }
 
@@ -82,6 +93,27 @@ pub fn record(metric: Metric, value: f64) {
 /// Counts one occurrence of `metric`.
 pub fn count(metric: Metric) {
     record(metric, 1.0);
+}
+
+/// The metric of a day-by-day count, when no other metric already counts it (reservations
+/// and mails are counted where they happen: `Reservations`, `MailsSent`, `MailsGivenUp`).
+pub fn kpi_metric(kpi: domain::Kpi) -> Option<Metric> {
+    use domain::Kpi;
+    match kpi {
+        Kpi::SignUp => Some(Metric::SignUps),
+        Kpi::ListCreated => Some(Metric::ListsCreated),
+        Kpi::GiftAdded => Some(Metric::GiftsAdded),
+        Kpi::Purchase => Some(Metric::Purchases),
+        Kpi::Cancellation => Some(Metric::Cancellations),
+        Kpi::Reservation | Kpi::MailSent | Kpi::MailFailed => None,
+    }
+}
+
+/// Counts a day-by-day count that was just committed as its metric.
+pub fn count_kpi(kpi: domain::Kpi) {
+    if let Some(metric) = kpi_metric(kpi) {
+        count(metric);
+    }
 }
 
 /// One EMF line.

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod admin;
 pub mod contact;
 pub mod dashboard;
 pub mod error;

@@ -38,6 +38,9 @@ pub struct IdClaims {
     /// False when the token does not say.
     pub email_verified: bool,
     pub name: Option<String>,
+    /// `cognito:groups`: the user-pool groups the person is in (none when the token says
+    /// nothing).
+    pub groups: Vec<String>,
 }
 
 /// Why an ID token was refused.
@@ -123,6 +126,7 @@ fn verify_with_keys(
         email: claims.email,
         email_verified: claims.email_verified,
         name: claims.name,
+        groups: claims.groups,
     })
 }
 
@@ -368,6 +372,8 @@ struct TokenClaims {
     #[serde(default, deserialize_with = "bool_or_text")]
     email_verified: bool,
     name: Option<String>,
+    #[serde(default, rename = "cognito:groups")]
+    groups: Vec<String>,
 }
 
 /// Cognito sends `email_verified` as a JSON boolean; some identity providers send the text
@@ -541,6 +547,7 @@ mod tests {
                 email: Some("ana@example.com".to_owned()),
                 email_verified: true,
                 name: Some("Ana Lopes".to_owned()),
+                groups: Vec::new(),
             })
         );
     }
@@ -562,6 +569,24 @@ mod tests {
         assert!(!bare.email_verified);
         assert_eq!(bare.email, None);
         assert_eq!(bare.name, None);
+    }
+
+    #[test]
+    fn reads_the_groups_claim() {
+        let groups = |value: Value| {
+            check(&token(&claims_with(json!({ "cognito:groups": value })))).map(|c| c.groups)
+        };
+        assert_eq!(
+            groups(json!(["admin", "beta"])),
+            Ok(vec!["admin".to_owned(), "beta".to_owned()])
+        );
+        assert_eq!(groups(json!([])), Ok(Vec::new()));
+        // A token that names groups in another shape is not one this site made sense of.
+        assert_eq!(groups(json!("admin")), Err(VerifyError::Malformed));
+        assert_eq!(
+            check(&token(&claims_at(NOW))).map(|c| c.groups),
+            Ok(Vec::new())
+        );
     }
 
     #[test]

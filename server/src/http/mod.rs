@@ -1,6 +1,7 @@
 //! The HTTP layer: the router, its middleware and the few plain endpoints beside the app.
 
 mod account;
+mod admin;
 pub mod client;
 pub mod cookies;
 mod crawlers;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::SIGN_OUT.path(), post(sign_in::sign_out))
         .route(routes::ACCOUNT_DATA.path(), get(account::download))
         .route(routes::ACCOUNT_DELETE.path(), post(account::delete))
+        .route(routes::ADMIN_IMPORT.path(), post(admin::import))
         .route(
             routes::ROBOTS.path(),
             get(crawlers::robots).with_state(crawlers.clone()),

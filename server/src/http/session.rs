@@ -2,7 +2,7 @@
 //! server function; sliding expiry; and the guard that sends signed-out visitors of owner
 //! pages to sign in.
 
-use app::request::CurrentUser;
+use app::request::{AdminSession, CurrentUser};
 use app::routes::{requires_sign_in, sign_in_href};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -19,6 +19,16 @@ use crate::AppState;
 pub const IDLE_TIMEOUT: Duration = Duration::days(30);
 /// …and in any case this long after sign-in.
 pub const MAX_LIFETIME: Duration = Duration::days(180);
+/// The tools stay open this long after an admin signed in; then the session goes on as an
+/// ordinary one until the next sign-in, which reads the group again. So someone taken out of the
+/// admin group loses the tools within this time even if they never sign out.
+pub const ADMIN_FOR: Duration = Duration::hours(12);
+
+/// Whether `session` opens the team's tools at `now`.
+pub fn admin_at(session: &Session, now: OffsetDateTime) -> bool {
+    session.admin && now - session.created_at < ADMIN_FOR
+}
+
 /// A session in use is extended at most once in this period (one write a day, not one per
 /// request).
 pub const EXTEND_EVERY: Duration = Duration::days(1);
@@ -65,6 +75,9 @@ pub async fn load_session(
                             set_cookie =
                                 Some(cookies.set(Kind::Session, &id.expose(), expires_at - now));
                         }
+                    }
+                    if admin_at(&session, now) {
+                        request.extensions_mut().insert(AdminSession);
                     }
                     request.extensions_mut().insert(CurrentUser(session.user));
                     request.extensions_mut().insert(SessionId(id));
@@ -127,6 +140,18 @@ mod tests {
     use super::*;
     use domain::{Email, PersonName, User, UserId};
 
+    #[test]
+    fn the_tools_close_twelve_hours_after_an_admin_signed_in() {
+        let signed_in = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let mut admin = session(signed_in, signed_in + IDLE_TIMEOUT);
+        admin.admin = true;
+        assert!(admin_at(&admin, signed_in));
+        assert!(admin_at(&admin, signed_in + Duration::hours(11)));
+        assert!(!admin_at(&admin, signed_in + Duration::hours(12)));
+        let owner = session(signed_in, signed_in + IDLE_TIMEOUT);
+        assert!(!admin_at(&owner, signed_in));
+    }
+
     fn session(created_at: OffsetDateTime, expires_at: OffsetDateTime) -> Session {
         Session {
             user: User {
@@ -134,6 +159,7 @@ mod tests {
                 display_name: PersonName::parse("Ann").unwrap(),
                 email: Email::parse("ann@example.com").unwrap(),
             },
+            admin: false,
             created_at,
             expires_at,
         }

@@ -150,6 +150,10 @@ async fn finish(
             return problem("failed");
         }
     };
+    let admin = claims
+        .groups
+        .iter()
+        .any(|group| *group == state.config.cognito.admin_group);
     let Some(identity) = identity(claims) else {
         tracing::info!("ID token without a usable email");
         return problem("email");
@@ -166,13 +170,14 @@ async fn finish(
     let id = Secret::generate();
     let session = Session {
         user: signed_in.user,
+        admin,
         created_at: now,
         expires_at: now + IDLE_TIMEOUT,
     };
     if state.auth.create_session(&id, &session).await.is_err() {
         return problem("unavailable");
     }
-    tracing::info!(user = %session.user.id, "signed in");
+    tracing::info!(user = %session.user.id, admin, "signed in");
     let back = ReturnTo::after_sign_in(Some(&login.return_to));
     let mut response = redirect_see_other(back.as_str());
     response.headers_mut().append(
@@ -274,6 +279,7 @@ mod tests {
             email: email.map(str::to_owned),
             email_verified: true,
             name: name.map(str::to_owned),
+            groups: Vec::new(),
         }
     }
 

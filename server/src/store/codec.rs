@@ -67,6 +67,8 @@ pub mod attr {
     pub const RETURN_TO: &str = "return_to";
     /// On a record of a request done once: what it came to.
     pub const OUTCOME: &str = "outcome";
+    /// On a session: whether its person was in the admin group when they signed in.
+    pub const ADMIN: &str = "admin";
     /// Epoch seconds (`N`): the table's TTL attribute.
     pub const EXPIRES_AT: &str = super::super::schema::TTL_ATTRIBUTE;
 }
@@ -231,6 +233,14 @@ impl<'a> Fields<'a> {
     pub fn n<T: std::str::FromStr>(&self, name: &'static str) -> Result<T, DecodeError> {
         self.opt_n(name)?
             .ok_or_else(|| Self::error(name, "is missing"))
+    }
+
+    /// A flag that is false when absent.
+    pub fn flag(&self, name: &'static str) -> Result<bool, DecodeError> {
+        match self.0.get(name) {
+            None => Ok(false),
+            Some(_) => self.bool(name),
+        }
     }
 
     pub fn bool(&self, name: &'static str) -> Result<bool, DecodeError> {

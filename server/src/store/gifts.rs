@@ -48,7 +48,7 @@ pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), Store
             let meta = owned(partition.meta, owner)?;
             let existing: Vec<Gift> = partition.gifts.into_iter().map(|g| g.value).collect();
             rules::add_gift(&meta.list, &existing, gift)?;
-            let writes = vec![
+            let mut writes = vec![
                 // Raising the meta's version serialises gift additions and removals, so the
                 // rule's duplicate check holds when this commits; the count enforces the
                 // maximum.
@@ -65,7 +65,9 @@ pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), Store
                         .value(":one", number(1)),
                 )?,
                 table.put(gift_item(gift, 1), Expr::absent())?,
+                super::tools::count(table, domain::Kpi::GiftAdded, gift.created_at)?,
             ];
+            writes.extend(super::tools::queue_gift(table, gift)?);
             Ok(table.transact(OP, writes).await?.or_lost(()))
         })
         .await

@@ -44,12 +44,25 @@ pub const LIMIT: &str = "LIMIT#";
 pub const ONCE: &str = "ONCE#";
 /// A message to the team from the contact page, under its id.
 pub const CONTACT: &str = "CONTACT#";
+/// One shard of the day-by-day counts (`KPI#<shard>`, a day per sort key): the counts are
+/// spread over [`KPI_SHARDS`] items a day, so that writes at the same moment rarely meet.
+pub const KPI: &str = "KPI#";
+/// A product of the not-found queue, under the SHA-256 of its normalised link.
+pub const NOT_FOUND: &str = "NOTFOUND#";
+/// The audit trail of one month (`AUDIT#<yyyy-mm>`), newest last by sort key.
+pub const AUDIT: &str = "AUDIT#";
+/// The catalogue's listing: one small item per product (title, brand, link, retired), the
+/// whole partition read by the editor's search.
+pub const CATALOGUE: &str = "CATALOGUE#";
 
 /// Every partition-key prefix. Each item kind has its own, and none starts another.
 pub const PK_PREFIXES: &[&str] = &[
     LIST, PRODUCT, USER, IDENTITY, MAILBOX, SESSION, LOGIN, HEALTH, MAIL, SUPPRESSED, LIMIT, ONCE,
-    CONTACT,
+    CONTACT, KPI, NOT_FOUND, AUDIT, CATALOGUE,
 ];
+
+/// How many items share one day's counts.
+pub const KPI_SHARDS: u8 = 16;
 
 // ---- Sort keys (`sk`) ----
 
@@ -73,6 +86,9 @@ pub const SUPPRESSED_ITEM: &str = "X";
 pub const LIMIT_ITEM: &str = "C";
 pub const ONCE_ITEM: &str = "Q";
 pub const CONTACT_ITEM: &str = "T";
+pub const NOT_FOUND_ITEM: &str = "N";
+/// A day's counts in a `KPI#` shard: `D#<yyyy-mm-dd>`.
+pub const KPI_DAY: &str = "D#";
 
 /// The sort-key prefixes inside a list's partition, apart from the meta item's `L`.
 pub const LIST_SK_PREFIXES: &[&str] = &[GIFT, RESERVATION];
@@ -89,6 +105,8 @@ pub const DELETING: &str = "DELETING";
 pub const OUTBOX: &str = "OUTBOX";
 /// Mails given up after a day of failed tries, by when (for operators).
 pub const DEAD_MAIL: &str = "DEADMAIL";
+/// The not-found queue by state (`QUEUE#waiting`...), latest added last by `gsi1sk`.
+pub const QUEUE: &str = "QUEUE#";
 /// `gsi1sk` of an owner's lists starts with this.
 pub const OWNER_LIST: &str = "LIST#";
 /// `gsi1sk` of an account's sessions, sign-in identities and verified mailboxes, under the same
@@ -101,7 +119,7 @@ pub const OWNER_MAILBOX: &str = "MAILBOX#";
 pub const OWNER_SK_PREFIXES: &[&str] = &[OWNER_LIST, OWNER_SESSION, OWNER_IDENTITY, OWNER_MAILBOX];
 
 /// Every `gsi1pk` prefix. None starts another.
-pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING, OUTBOX, DEAD_MAIL];
+pub const GSI1_PK_PREFIXES: &[&str] = &[OWNER, PRODUCT_URL, DELETING, OUTBOX, DEAD_MAIL, QUEUE];
 
 // ---- Builders ----
 
@@ -178,13 +196,54 @@ pub fn product(id: &CatalogueProductId) -> Item {
 /// `gsi1pk` of the catalogue products whose link normalises to `normalised_url`: its SHA-256
 /// in hex, so that the key stays short whatever the link's length.
 pub fn product_url(normalised_url: &str) -> String {
-    let digest = Sha256::digest(normalised_url.as_bytes());
-    let mut key = String::with_capacity(PRODUCT_URL.len() + 64);
-    key.push_str(PRODUCT_URL);
+    hashed(PRODUCT_URL, normalised_url)
+}
+
+/// `prefix` and the SHA-256 of `text` in hex.
+fn hashed(prefix: &str, text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut key = String::with_capacity(prefix.len() + 64);
+    key.push_str(prefix);
     for byte in digest {
         key.push_str(&format!("{byte:02x}"));
     }
     key
+}
+
+/// A day's counts in one shard.
+pub fn kpi(shard: u8, day: time::Date) -> Item {
+    key(format!("{KPI}{shard:02}"), format!("{KPI_DAY}{day}"))
+}
+
+/// The partition of one shard of the counts.
+pub fn kpi_pk(shard: u8) -> String {
+    format!("{KPI}{shard:02}")
+}
+
+/// The not-found queue's item for a normalised link.
+pub fn not_found(normalised_url: &str) -> Item {
+    key(hashed(NOT_FOUND, normalised_url), NOT_FOUND_ITEM)
+}
+
+/// `gsi1pk` of the queue's products in `state`.
+pub fn queue(state: domain::QueueState) -> String {
+    format!("{QUEUE}{state}")
+}
+
+/// The month's audit partition (`AUDIT#2026-12`).
+pub fn audit_pk(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{AUDIT}{:04}-{:02}", at.year(), u8::from(at.month()))
+}
+
+/// An audit entry: its month, then the moment and a random part (two at once both stay).
+pub fn audit(at: OffsetDateTime, nonce: &str) -> Item {
+    key(audit_pk(at), format!("{}#{nonce}", time_text(at)))
+}
+
+/// A product's line in the catalogue's listing.
+pub fn catalogue_line(id: &CatalogueProductId) -> Item {
+    key(CATALOGUE.to_owned(), id.to_string())
 }
 
 pub fn user(id: &UserId) -> Item {

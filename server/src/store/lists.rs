@@ -175,10 +175,11 @@ pub async fn of_owner_whole(
 
 pub async fn create(table: &Table, list: &GiftList) -> Result<(), StoreError> {
     const OP: &str = "create_list";
-    match table
-        .put_item(OP, list_item(list, 0, 1), Expr::absent())
-        .await?
-    {
+    let writes = vec![
+        table.put(list_item(list, 0, 1), Expr::absent())?,
+        super::tools::count(table, domain::Kpi::ListCreated, list.created_at)?,
+    ];
+    match table.transact(OP, writes).await? {
         Written::Committed => Ok(()),
         _ => {
             tracing::warn!(operation = OP, list = %list.id, "a list with this id exists");

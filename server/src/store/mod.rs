@@ -28,6 +28,7 @@ mod reservations;
 pub mod retention;
 pub mod schema;
 pub mod table;
+pub mod tools;
 pub mod users;
 
 pub use table::{Table, MAX_ATTEMPTS};

@@ -266,10 +266,26 @@ impl Outbox {
             "SET #state = :state, #done = :done, #exp = :exp, #reason = :reason \
              REMOVE #pk, #sk, #mail"
         };
-        let written = self
-            .table
-            .update_item("outbox_finish", keys::mail(&claim.due.id), update, expr)
-            .await?;
+        // Sent and given-up mails are counted in the same write (the day's KPIs).
+        let counted = match state {
+            MailState::Sent => Some(domain::Kpi::MailSent),
+            MailState::Dead => Some(domain::Kpi::MailFailed),
+            _ => None,
+        };
+        let written = match counted {
+            Some(kpi) => {
+                let writes = vec![
+                    self.table.update(keys::mail(&claim.due.id), update, expr)?,
+                    super::tools::count(&self.table, kpi, now)?,
+                ];
+                self.table.transact("outbox_finish", writes).await?
+            }
+            None => {
+                self.table
+                    .update_item("outbox_finish", keys::mail(&claim.due.id), update, expr)
+                    .await?
+            }
+        };
         Ok(written == Written::Committed)
     }
 

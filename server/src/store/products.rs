@@ -1,18 +1,39 @@
-//! The product catalogue: products by id, found by the normalised link through `gsi1`.
+//! The product catalogue: products by id, found by the normalised link through `gsi1` (unless
+//! retired), each with its line in the editor's listing (`super::tools`).
 
 use app::ports::StoreError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use domain::CatalogueProduct;
 
-use super::codec::{attr, number, string};
+use super::codec::{attr, number, string, Fields};
 use super::items::{decode_product, product_item, PRODUCT_OPTIONAL};
 use super::keys;
 use super::schema::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
-use super::table::{Expr, Table};
+use super::table::{Expr, Table, Written};
 
-/// Stores a product: one update that sets every attribute, removes the optional ones the
-/// product lacks and raises the version, whether or not it was stored before.
+/// Whether a product item is retired (no longer found by its link).
+pub const RETIRED: &str = "retired";
+
+/// Stores a product with its listing line, in one transaction.
 pub async fn put(table: &Table, product: &CatalogueProduct) -> Result<(), StoreError> {
     const OP: &str = "put_catalogue_product";
+    let writes = vec![
+        put_write(table, product)?,
+        super::tools::catalogue_line(table, product, None)?,
+    ];
+    match table.transact(OP, writes).await? {
+        Written::Committed => Ok(()),
+        Written::ConditionFailed | Written::Conflicted => Err(StoreError::Conflict),
+    }
+}
+
+/// The write that stores a product: one update that sets every attribute, removes the optional
+/// ones the product lacks and raises the version, whether or not it was stored before (a
+/// retired product stays retired).
+pub fn put_write(
+    table: &Table,
+    product: &CatalogueProduct,
+) -> Result<TransactWriteItem, StoreError> {
     let mut item = product_item(product);
     item.remove(PK);
     item.remove(SK);
@@ -38,10 +59,7 @@ pub async fn put(table: &Table, product: &CatalogueProduct) -> Result<(), StoreE
     if !removes.is_empty() {
         update.push_str(&format!(" REMOVE {}", removes.join(", ")));
     }
-    table
-        .update_item(OP, keys::product(&product.id), &update, expr)
-        .await?;
-    Ok(())
+    table.update(keys::product(&product.id), &update, expr)
 }
 
 pub async fn by_url(
@@ -57,8 +75,10 @@ pub async fn by_url(
         .expression_attribute_names("#gsk", GSI1_SK)
         .expression_attribute_values(":url", string(keys::product_url(normalised_url)))
         .expression_attribute_values(":p", string(keys::PRODUCT_ITEM));
-    match table.query_all(OP, query).await?.first() {
-        Some(item) => table.decode(OP, item, decode_product).map(Some),
-        None => Ok(None),
+    for item in table.query_all(OP, query).await? {
+        if !table.decode(OP, &item, |item| Fields(item).flag(RETIRED))? {
+            return table.decode(OP, &item, decode_product).map(Some);
+        }
     }
+    Ok(None)
 }

@@ -86,6 +86,7 @@ pub async fn reserve(
                     Expr::version(gift.version),
                 )?,
                 table.put(reservation_item(reservation, 1), Expr::absent())?,
+                super::tools::count(table, domain::Kpi::Reservation, now)?,
             ];
             if let Some(once) = once {
                 writes.push(super::once::record(table, once, &once.seal(&token), now)?);
@@ -234,6 +235,16 @@ where
                 token,
             });
             writes.extend(outbox::enqueue_all(table, &mails, now)?);
+            let became =
+                (reservation.value.state != new_reservation.state).then_some(new_reservation.state);
+            let counted = match became {
+                Some(domain::ReservationState::Bought) => Some(domain::Kpi::Purchase),
+                Some(domain::ReservationState::Cancelled) => Some(domain::Kpi::Cancellation),
+                _ => None,
+            };
+            if let Some(kpi) = counted {
+                writes.push(super::tools::count(table, kpi, now)?);
+            }
             Ok(table
                 .transact(op, writes)
                 .await?

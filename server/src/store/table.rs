@@ -617,6 +617,7 @@ impl Table {
         writes: Vec<TransactWriteItem>,
     ) -> Result<Written, StoreError> {
         let queues_mail = super::outbox::queues_mail(&writes);
+        let counted = super::tools::counted(&writes);
         // Noted whatever the answer: an answer lost on the way may hide a commit.
         super::changes::LISTS.note_all(&writes);
         let result = self
@@ -629,6 +630,9 @@ impl Table {
             Ok(_) => {
                 if queues_mail {
                     super::outbox::QUEUED.notify_one();
+                }
+                for kpi in counted {
+                    crate::metrics::count_kpi(kpi);
                 }
                 return Ok(Written::Committed);
             }

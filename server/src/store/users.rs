@@ -11,6 +11,7 @@
 use std::fmt;
 
 use app::ports::StoreError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{Email, PersonName, User, UserId};
 use time::OffsetDateTime;
 
@@ -61,6 +62,9 @@ impl fmt::Debug for PendingLogin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user: User,
+    /// Whether the person was in the admin group (`cognito:groups`) when they signed in: the
+    /// tools area is theirs. Read again at every sign-in, never changed on a live session.
+    pub admin: bool,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
@@ -137,6 +141,9 @@ fn session_item(id: &Secret, session: &Session) -> Item {
     item.insert(attr::EMAIL.into(), string(session.user.email.as_str()));
     item.insert(attr::CREATED_AT.into(), time(session.created_at));
     item.insert(attr::EXPIRES_AT.into(), epoch_seconds(session.expires_at));
+    if session.admin {
+        item.insert(attr::ADMIN.into(), AttributeValue::Bool(true));
+    }
     under_account(
         &mut item,
         &session.user.id,
@@ -178,6 +185,7 @@ fn decode_session(item: &Item) -> Result<Session, DecodeError> {
             display_name: f.parse(attr::NAME, PersonName::parse)?,
             email: f.parse(attr::EMAIL, Email::parse)?,
         },
+        admin: f.flag(attr::ADMIN)?,
         created_at: f.time(attr::CREATED_AT)?,
         expires_at: f.expiry(attr::EXPIRES_AT)?,
     })
@@ -453,6 +461,7 @@ impl UserStore {
                     name: user.display_name.clone(),
                 };
                 writes.push(super::outbox::enqueue(table, &welcome, now)?);
+                writes.push(super::tools::count(table, domain::Kpi::SignUp, now)?);
                 let written = table.transact(OP, writes).await?;
                 if written == Written::Committed {
                     tracing::info!(operation = OP, user = %user.id, "account created");
@@ -477,7 +486,6 @@ impl app::ports::Directory for UserStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::AttributeValue;
     use time::macros::datetime;
 
     fn user() -> User {
@@ -512,6 +520,7 @@ mod tests {
 
         let session = Session {
             user: user.clone(),
+            admin: false,
             created_at: now,
             expires_at: datetime!(2025-01-31 12:00:00 UTC),
         };
@@ -519,7 +528,13 @@ mod tests {
         let item = session_item(&id, &session);
         assert_eq!(pk(&item), format!("SESSION#{}", id.hash()));
         assert_eq!(item[attr::EXPIRES_AT], number(1_738_324_800));
+        assert!(!item.contains_key(attr::ADMIN));
         assert_eq!(decode_session(&item).unwrap(), session);
+        let admin = Session {
+            admin: true,
+            ..session
+        };
+        assert_eq!(decode_session(&session_item(&id, &admin)).unwrap(), admin);
 
         let login = PendingLogin {
             pkce_verifier: "v".repeat(43),
@@ -557,6 +572,7 @@ mod tests {
     fn malformed_items_name_the_attribute() {
         let session = Session {
             user: user(),
+            admin: false,
             created_at: datetime!(2025-01-01 12:00 UTC),
             expires_at: datetime!(2025-01-02 12:00 UTC),
         };

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::common::{fixture, now, text, Fixture};
+use crate::common::{fixture, now, number, text, Fixture};
 use app::ports::StoreError;
 use domain::{Email, PersonName, User, UserId};
 use server::auth::secret::Secret;
@@ -47,6 +47,7 @@ fn identity(subject: &str, email: &str, verified: bool) -> Identity {
 fn session_of(user: User, created_at: OffsetDateTime, lasts: Duration) -> Session {
     Session {
         user,
+        admin: false,
         created_at,
         expires_at: second(created_at + lasts),
     }
@@ -197,11 +198,11 @@ async fn the_first_sign_in_creates_the_account_and_the_next_one_finds_it() {
         }
     );
 
-    // User, identity, verified mailbox, and the welcome mail (queued once).
+    // User, identity, verified mailbox, the welcome mail (queued once) and the day's count.
     let items = f.raw_scan().await;
     let mut kinds: Vec<&str> = items.iter().map(|i| text(i, "kind")).collect();
     kinds.sort();
-    assert_eq!(kinds, ["identity", "mail", "mailbox", "user"]);
+    assert_eq!(kinds, ["identity", "kpi", "mail", "mailbox", "user"]);
     assert!(!format!("{items:?}").contains("IDENTITY#sub-ann"));
     f.drop_table().await;
 }
@@ -344,11 +345,17 @@ async fn racing_first_sign_ins_of_one_verified_mailbox_make_one_account() {
     assert_eq!(count("user"), 1);
     assert_eq!(count("mailbox"), 1);
     assert_eq!(count("identity"), 8);
-    // One account, so one welcome mail.
+    // One account, so one welcome mail, and one sign-up counted.
     assert_eq!(count("mail"), 1);
+    let sign_ups: u64 = items
+        .iter()
+        .filter(|i| text(i, "kind") == "kpi")
+        .map(|i| number(i, "sign-ups"))
+        .sum();
+    assert_eq!(sign_ups, 1);
     assert!(items
         .iter()
-        .filter(|i| !["user", "mail"].contains(&text(i, "kind")))
+        .filter(|i| !["user", "mail", "kpi"].contains(&text(i, "kind")))
         .all(|i| text(i, "user_id") == id.as_str()));
     f.drop_table().await;
 }

@@ -7,6 +7,7 @@
 
 mod common;
 
+mod admin;
 mod auth_store;
 mod backup;
 mod catalogue;

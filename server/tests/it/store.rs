@@ -1102,10 +1102,17 @@ async fn catalogue_products_are_found_by_normalised_link() {
             .unwrap(),
         Some(product.clone())
     );
+    // The product, and its line in the editor's listing (which follows it).
     let raw = f.raw_scan().await;
-    assert_eq!(raw.len(), 1);
-    assert_eq!(number(&raw[0], "v"), 2);
-    assert!(!raw[0].contains_key("retailer") && !raw[0].contains_key("price"));
+    assert_eq!(raw.len(), 2);
+    let stored = raw.iter().find(|i| text(i, "kind") == "product").unwrap();
+    assert_eq!(number(stored, "v"), 2);
+    assert!(!stored.contains_key("retailer") && !stored.contains_key("price"));
+    let line = raw
+        .iter()
+        .find(|i| text(i, "kind") == "catalogue-line")
+        .unwrap();
+    assert!(text(line, "search").contains("shop.example/monitor"));
     f.drop_table().await;
 }
 

@@ -84,6 +84,20 @@ pub async fn session_for(
     name: &str,
     expires_in: time::Duration,
 ) -> (String, domain::User) {
+    session_with(state, name, expires_in, false).await
+}
+
+/// [`session_for`] for a person in the admin group.
+pub async fn admin_session(state: &AppState, name: &str) -> (String, domain::User) {
+    session_with(state, name, time::Duration::hours(1), true).await
+}
+
+async fn session_with(
+    state: &AppState,
+    name: &str,
+    expires_in: time::Duration,
+    admin: bool,
+) -> (String, domain::User) {
     let email = domain::Email::parse(&format!(
         "{}-{}@example.com",
         name.to_lowercase().replace(' ', "."),
@@ -113,6 +127,7 @@ pub async fn session_for(
             &id,
             &server::store::users::Session {
                 user: user.clone(),
+                admin,
                 created_at: now,
                 expires_at: now + expires_in,
             },
