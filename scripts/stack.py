@@ -39,6 +39,10 @@ REGION = "us-east-1"
 DEMO_EMAIL = "demo@ewelists.test"
 DEMO_PASSWORD = "Demo-pass-2026"
 DEMO_NAME = "Demo Parent"
+# A second demo user in the admin group: the team's tools (/admin).
+ADMIN_EMAIL = "admin@ewelists.test"
+ADMIN_NAME = "Demo Admin"
+ADMIN_GROUP = "admin"
 POOL_NAME = "ewelists-local"
 CLIENT_NAME = "ewelists-web"
 # The domain of `mail_from` under [env.local] and [env.test] in Leptos.toml: SES refuses to send
@@ -185,22 +189,33 @@ class Cognito:
             self.call("UpdateUserPoolClient", dict(settings, ClientId=client_id, ClientName=CLIENT_NAME))
         described = self.call("DescribeUserPoolClient", {"UserPoolId": pool_id, "ClientId": client_id})
         secret = described["UserPoolClient"].get("ClientSecret", "")
+        for email, name in [(DEMO_EMAIL, DEMO_NAME), (ADMIN_EMAIL, ADMIN_NAME)]:
+            self.demo_user(pool_id, email, name)
         try:
-            self.call("AdminGetUser", {"UserPoolId": pool_id, "Username": DEMO_EMAIL})
+            self.call("CreateGroup", {"UserPoolId": pool_id, "GroupName": ADMIN_GROUP})
+        except CognitoError:
+            pass  # made on an earlier start
+        self.call("AdminAddUserToGroup", {
+            "UserPoolId": pool_id, "Username": ADMIN_EMAIL, "GroupName": ADMIN_GROUP,
+        })
+        return pool_id, client_id, secret
+
+    def demo_user(self, pool_id, email, name):
+        try:
+            self.call("AdminGetUser", {"UserPoolId": pool_id, "Username": email})
         except CognitoError:
             self.call("AdminCreateUser", {
-                "UserPoolId": pool_id, "Username": DEMO_EMAIL, "MessageAction": "SUPPRESS",
+                "UserPoolId": pool_id, "Username": email, "MessageAction": "SUPPRESS",
                 "UserAttributes": [
-                    {"Name": "email", "Value": DEMO_EMAIL},
+                    {"Name": "email", "Value": email},
                     {"Name": "email_verified", "Value": "true"},
-                    {"Name": "name", "Value": DEMO_NAME},
+                    {"Name": "name", "Value": name},
                 ],
             })
             self.call("AdminSetUserPassword", {
-                "UserPoolId": pool_id, "Username": DEMO_EMAIL,
+                "UserPoolId": pool_id, "Username": email,
                 "Password": DEMO_PASSWORD, "Permanent": True,
             })
-        return pool_id, client_id, secret
 
 
 class CognitoError(Exception):
@@ -289,6 +304,7 @@ def main():
             "EWELISTS_TEST_MINISTACK": f"http://127.0.0.1:{ms_port}",
             "EWELISTS_DEMO_EMAIL": DEMO_EMAIL,
             "EWELISTS_DEMO_PASSWORD": DEMO_PASSWORD,
+            "EWELISTS_ADMIN_EMAIL": ADMIN_EMAIL,
             "EWELISTS_TEST_SHOP": shop_url,
             "LEPTOS_SITE_ADDR": f"127.0.0.1:{site_port}",
             "AWS_REGION": REGION,
@@ -299,6 +315,7 @@ def main():
         if dev:
             print(f"\n  Ewelists:     {site_url}\n"
                   f"  Demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+                  f"  Team tools:   {site_url}/admin as {ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
                   f"  Mail outbox:  http://127.0.0.1:{ms_port}/_ministack/ses/messages\n"
                   f"  Test shop:    {shop_url}/cot.html\n",
                   file=sys.stderr, flush=True)
