@@ -70,8 +70,14 @@ export async function signInOnHostedPage(page: Page, email: string, password: st
   await page.locator("button[type=submit]").click();
 }
 
-/** Adds a confirmed user to the local stack's user pool, through the Cognito API. */
-export async function addPoolUser(email: string, name: string, password: string, verified = true) {
+/** Adds a confirmed user to the local stack's user pool (in `groups`), through the Cognito API. */
+export async function addPoolUser(
+  email: string,
+  name: string,
+  password: string,
+  verified = true,
+  groups: string[] = [],
+) {
   const endpoint = process.env.EWELISTS_TEST_MINISTACK;
   const issuer = process.env.EWELISTS_COGNITO_ISSUER;
   if (!endpoint || !issuer) throw new Error("run under the local stack (./dev test)");
@@ -98,6 +104,11 @@ export async function addPoolUser(email: string, name: string, password: string,
     ],
   });
   await call("AdminSetUserPassword", { UserPoolId: poolId, Username: email, Password: password, Permanent: true });
+  for (const group of groups) {
+    // The group may exist already (made by an earlier test or the stack).
+    await call("CreateGroup", { UserPoolId: poolId, GroupName: group }).catch(() => undefined);
+    await call("AdminAddUserToGroup", { UserPoolId: poolId, Username: email, GroupName: group });
+  }
 }
 
 /** A fresh pool user, signed in, on `path` (an owner page). Returns the user's email. */
