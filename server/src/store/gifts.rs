@@ -65,7 +65,12 @@ pub async fn add(table: &Table, owner: &UserId, gift: &Gift) -> Result<(), Store
                         .value(":one", number(1)),
                 )?,
                 table.put(gift_item(gift, 1), Expr::absent())?,
-                super::tools::count(table, domain::Kpi::GiftAdded, gift.created_at)?,
+                super::tools::count(
+                    table,
+                    domain::Kpi::GiftAdded,
+                    gift.created_at,
+                    list_id.as_str(),
+                )?,
             ];
             writes.extend(super::tools::queue_gift(table, gift)?);
             Ok(table.transact(OP, writes).await?.or_lost(()))

@@ -62,7 +62,7 @@ pub const PK_PREFIXES: &[&str] = &[
 ];
 
 /// How many items share one day's counts.
-pub const KPI_SHARDS: u8 = 16;
+pub const KPI_SHARDS: u8 = 64;
 
 // ---- Sort keys (`sk`) ----
 

@@ -177,7 +177,12 @@ pub async fn create(table: &Table, list: &GiftList) -> Result<(), StoreError> {
     const OP: &str = "create_list";
     let writes = vec![
         table.put(list_item(list, 0, 1), Expr::absent())?,
-        super::tools::count(table, domain::Kpi::ListCreated, list.created_at)?,
+        super::tools::count(
+            table,
+            domain::Kpi::ListCreated,
+            list.created_at,
+            list.id.as_str(),
+        )?,
     ];
     match table.transact(OP, writes).await? {
         Written::Committed => Ok(()),

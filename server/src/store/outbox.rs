@@ -276,7 +276,7 @@ impl Outbox {
             Some(kpi) => {
                 let writes = vec![
                     self.table.update(keys::mail(&claim.due.id), update, expr)?,
-                    super::tools::count(&self.table, kpi, now)?,
+                    super::tools::count(&self.table, kpi, now, &claim.due.id)?,
                 ];
                 self.table.transact("outbox_finish", writes).await?
             }

@@ -86,7 +86,7 @@ pub async fn reserve(
                     Expr::version(gift.version),
                 )?,
                 table.put(reservation_item(reservation, 1), Expr::absent())?,
-                super::tools::count(table, domain::Kpi::Reservation, now)?,
+                super::tools::count(table, domain::Kpi::Reservation, now, gift_id.as_str())?,
             ];
             if let Some(once) = once {
                 writes.push(super::once::record(table, once, &once.seal(&token), now)?);
@@ -243,7 +243,7 @@ where
                 _ => None,
             };
             if let Some(kpi) = counted {
-                writes.push(super::tools::count(table, kpi, now)?);
+                writes.push(super::tools::count(table, kpi, now, new_gift.id.as_str())?);
             }
             Ok(table
                 .transact(op, writes)

@@ -3,9 +3,12 @@
 //! (`CATALOGUE#`) and the audit trail (`AUDIT#<month>`).
 //!
 //! Counts are written by [`count`] inside the transaction of what they count, so a count is
-//! never lost or made up: an `ADD` on one of [`keys::KPI_SHARDS`] items of the day, picked at
-//! random so that writes at the same moment rarely meet on one item. Every admin change puts
-//! its audit entry in the same transaction as the change.
+//! never lost or made up: an `ADD` on one of [`keys::KPI_SHARDS`] items of the day. The shard
+//! follows the item the transaction is about (a gift, a list, a mail): writes about the same gift
+//! already take turns on the gift, so they lose nothing by sharing a counter, and writes about
+//! different things rarely meet on one (two transactions on one item at the same moment make
+//! DynamoDB cancel one). Every admin change puts its audit entry in the same transaction as the
+//! change.
 
 use app::ports::{CatalogueLine, StoreError, Tools};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
@@ -38,9 +41,15 @@ mod name {
 
 // ---- Counts ----
 
-/// The write that counts one `kpi` at `at`, for the transaction that does it.
-pub fn count(table: &Table, kpi: Kpi, at: OffsetDateTime) -> Result<TransactWriteItem, StoreError> {
-    let shard = rand::random_range(0..keys::KPI_SHARDS);
+/// The write that counts one `kpi` at `at`, for the transaction that does it, on the shard of
+/// `about` (the id of the gift, list, account or mail the transaction is about).
+pub fn count(
+    table: &Table,
+    kpi: Kpi,
+    at: OffsetDateTime,
+    about: &str,
+) -> Result<TransactWriteItem, StoreError> {
+    let shard = shard_of(about);
     table.update(
         keys::kpi(shard, Kpi::day(at)),
         "SET #kind = :kind ADD #k :one",
@@ -50,6 +59,14 @@ pub fn count(table: &Table, kpi: Kpi, at: OffsetDateTime) -> Result<TransactWrit
             .value(":kind", string("kpi"))
             .value(":one", number(1)),
     )
+}
+
+/// The shard of `about`: FNV-1a of its bytes, modulo the shard count.
+fn shard_of(about: &str) -> u8 {
+    let hash = about.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    u8::try_from(hash % u64::from(keys::KPI_SHARDS)).unwrap_or(0)
 }
 
 /// The measures a transaction's writes count (for the metrics, once it committed).
@@ -542,8 +559,8 @@ mod tests {
         let at = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         let writes = vec![
             table.put(keys::contact("x"), Expr::absent()).unwrap(),
-            count(&table, Kpi::GiftAdded, at).unwrap(),
-            count(&table, Kpi::Purchase, at).unwrap(),
+            count(&table, Kpi::GiftAdded, at, "list-1").unwrap(),
+            count(&table, Kpi::Purchase, at, "gift-1").unwrap(),
             // An update of another item naming `#k` is not a count.
             table
                 .update(
@@ -557,6 +574,19 @@ mod tests {
         let day = writes[1].update().unwrap().key();
         assert_eq!(day[SK].as_s().unwrap(), "D#2024-10-04");
         assert!(day[PK].as_s().unwrap().starts_with(keys::KPI));
+    }
+
+    #[test]
+    fn counts_about_one_thing_share_a_shard_and_others_spread() {
+        assert_eq!(shard_of("gift-a"), shard_of("gift-a"));
+        let used: std::collections::HashSet<u8> =
+            (0..2_000).map(|i| shard_of(&format!("g{i}"))).collect();
+        assert_eq!(
+            used.len(),
+            usize::from(keys::KPI_SHARDS),
+            "every shard is used"
+        );
+        assert!(used.iter().all(|&s| s < keys::KPI_SHARDS));
     }
 
     #[test]

@@ -461,7 +461,12 @@ impl UserStore {
                     name: user.display_name.clone(),
                 };
                 writes.push(super::outbox::enqueue(table, &welcome, now)?);
-                writes.push(super::tools::count(table, domain::Kpi::SignUp, now)?);
+                writes.push(super::tools::count(
+                    table,
+                    domain::Kpi::SignUp,
+                    now,
+                    user.id.as_str(),
+                )?);
                 let written = table.transact(OP, writes).await?;
                 if written == Written::Committed {
                     tracing::info!(operation = OP, user = %user.id, "account created");
