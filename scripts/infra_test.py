@@ -232,6 +232,8 @@ def check_created(clients, stack_name, params):
     check(client.get("CallbackURLs") == [params["SiteUrl"] + "/auth/callback"],
           f"callback URL, got {client.get('CallbackURLs')}")
     check(client.get("AllowedOAuthFlows") == ["code"], "code flow")
+    groups = [g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]]
+    check(groups == ["admin"], f"the admin group, got {groups}")
 
     # Secrets: generated JSON objects, the client's secret inside.
     secrets = {}
